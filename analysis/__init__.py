@@ -1,0 +1,1 @@
+"""Reading and linking evidence: OCR, hashes, photo regions, selectors, links. Qt-free."""

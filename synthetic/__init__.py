@@ -1,0 +1,1 @@
+"""Synthetic evidence: seeded, plainly fictional adverts, reposts, screenshots and exports."""
