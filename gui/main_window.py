@@ -1,0 +1,317 @@
+"""The main window shell: the File menu, the welcome panel or the open case, and the status bar.
+
+The central widget is a ``QStackedWidget``; the welcome panel and the case summary are its first
+pages, and the workstation view (grid, table, detail panel) is added as another page later.
+The window owns the open ``Case`` and closes it (releasing the write lock) when the case or the
+window is closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from evidence.case import Case, CaseError
+from gui import workers
+from gui.case_summary import CaseSummaryWidget
+from gui.new_case_dialog import NewCaseDialog
+from gui.recent import RecentCases
+from gui.welcome import WelcomeWidget
+
+APP_TITLE = "Tideline"
+_OCR_LANGS = "eng+ara+fas+fra+tur"
+
+
+def check_ocr(*, progress: object = None, cancel: object = None) -> str:
+    """One sentence on whether OCR can run here; runs on a worker (it starts Tesseract)."""
+    try:
+        from analysis.ocr import ocr_status
+    except ImportError:
+        return "OCR is not available in this build."
+    status = ocr_status(langs=_OCR_LANGS)
+    return status.message or (
+        "OCR is ready." if status.available else "OCR is not available on this computer."
+    )
+
+
+class MainWindow(QMainWindow):
+    case_opened = Signal(object)  # the Case
+    case_closed = Signal()
+
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        actor: str | None = None,
+        parent: QWidget | None = None,
+        check_ocr_on_start: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings if settings is not None else QSettings()
+        self.actor = actor
+        self.case: Case | None = None
+        self.recent = RecentCases(self.settings)
+        self.ocr_message = "Checking whether OCR is available…"
+        self._ocr_job: workers.BackgroundJob | None = None
+
+        self.setWindowTitle(APP_TITLE)
+        self.setAccessibleName("Tideline main window")
+        self.setMinimumSize(720, 480)
+
+        self.stack = QStackedWidget()
+        self.stack.setAccessibleName("Main view")
+        self.welcome = WelcomeWidget()
+        self.summary = CaseSummaryWidget()
+        self.stack.addWidget(self.welcome)
+        self.stack.addWidget(self.summary)
+        self.setCentralWidget(self.stack)
+
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect_signals()
+
+        self._restore_window()
+        self._show_welcome()
+        if check_ocr_on_start:
+            self.start_ocr_check()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _build_actions(self) -> None:
+        self.new_action = QAction("&New Case…", self)
+        self.new_action.setShortcut(QKeySequence.StandardKey.New)
+        self.new_action.setStatusTip("Create an empty case folder")
+        self.open_action = QAction("&Open Case…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.setStatusTip("Open a case folder (its name ends in .tideline)")
+        self.close_action = QAction("&Close Case", self)
+        self.close_action.setShortcut(QKeySequence.StandardKey.Close)
+        self.close_action.setStatusTip("Close the case and release its write lock")
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.clear_recent_action = QAction("Clear List", self)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = QMenu("Open &Recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.close_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        self.file_menu = file_menu
+        self._rebuild_recent_menu()
+
+    def _build_status_bar(self) -> None:
+        self.ocr_label = QLabel(self.ocr_message)
+        self.ocr_label.setAccessibleName("OCR availability")
+        self.lock_label = QLabel()
+        self.lock_label.setAccessibleName("Case lock status")
+        bar = self.statusBar()
+        bar.addWidget(self.ocr_label, 1)
+        bar.addPermanentWidget(self.lock_label)
+
+    def _connect_signals(self) -> None:
+        self.new_action.triggered.connect(self._on_new_action_triggered)
+        self.open_action.triggered.connect(self._on_open_action_triggered)
+        self.close_action.triggered.connect(self._on_close_action_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.clear_recent_action.triggered.connect(self._on_clear_recent_triggered)
+        self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        self.welcome.new_case_requested.connect(self._on_new_action_triggered)
+        self.welcome.open_case_requested.connect(self._on_open_action_triggered)
+        self.welcome.recent_case_activated.connect(self.open_case)
+
+    # -- cases --------------------------------------------------------------------------------
+
+    def open_case(self, path: Path, readonly: bool = False) -> bool:
+        """Open the case at ``path``, replacing any open one. False (and a message) on error."""
+        path = Path(path)
+        if self.case is not None and self.case.path.resolve() == path.resolve():
+            return True
+        try:
+            case = Case.open(path, actor=self.actor, readonly=readonly)
+        except (CaseError, OSError) as exc:
+            self.show_error("The case could not be opened.", workers.error_message(exc))
+            if not path.exists():
+                self.recent.remove(path)
+                self._refresh_recent()
+            return False
+        self._set_case(case)
+        return True
+
+    def create_case(self, path: Path, title: str | None = None) -> bool:
+        try:
+            case = Case.create(path, title=title, actor=self.actor)
+        except (CaseError, OSError) as exc:
+            self.show_error("The case could not be created.", workers.error_message(exc))
+            return False
+        self._set_case(case)
+        return True
+
+    def close_case(self) -> None:
+        if self.case is None:
+            return
+        case, self.case = self.case, None
+        case.close()
+        self._show_welcome()
+        self.case_closed.emit()
+
+    def refresh_case(self) -> None:
+        """Re-read the title and counts of the open case (after an import, for example)."""
+        if self.case is None:
+            return
+        try:
+            counts = self.case.counts()
+        except Exception as exc:  # a damaged database must not take the window down
+            self.show_error("The case could not be read.", workers.error_message(exc))
+            return
+        self.summary.show_case(
+            self.case.title, self.case.path, counts, created_at=self.case.meta("created_at")
+        )
+        self.setWindowTitle(f"{APP_TITLE} - {self.case.title}")
+
+    def _set_case(self, case: Case) -> None:
+        if self.case is not None:
+            self.case.close()
+        self.case = case
+        self.recent.add(case.path)
+        self._refresh_recent()
+        self.settings.setValue("cases/last_dir", str(case.path.parent))
+        self.refresh_case()
+        self.stack.setCurrentWidget(self.summary)
+        self.close_action.setEnabled(True)
+        self._update_lock_label()
+        self.case_opened.emit(case)
+
+    def _show_welcome(self) -> None:
+        self.setWindowTitle(APP_TITLE)
+        self._refresh_recent()
+        self.stack.setCurrentWidget(self.welcome)
+        self.close_action.setEnabled(False)
+        self._update_lock_label()
+
+    def _update_lock_label(self) -> None:
+        if self.case is None:
+            text = "No case open."
+        elif self.case.writable:
+            text = "Case open for writing; other windows and commands cannot change it."
+        else:
+            text = "Case open read-only."
+        self.lock_label.setText(text)
+
+    def _refresh_recent(self) -> None:
+        self.welcome.set_recent(self.recent.paths())
+
+    def show_error(self, title: str, sentence: str) -> None:
+        QMessageBox.warning(self, title, sentence)
+
+    # -- OCR status ---------------------------------------------------------------------------
+
+    def start_ocr_check(self) -> workers.BackgroundJob:
+        job = workers.run_in_background(check_ocr, parent=self, show_dialog=False)
+        job.finished.connect(self._on_ocr_check_finished)
+        job.failed.connect(self._on_ocr_check_failed)
+        self._ocr_job = job
+        return job
+
+    @Slot(object)
+    def _on_ocr_check_finished(self, message: object) -> None:
+        self.set_ocr_message(str(message))
+
+    @Slot(str)
+    def _on_ocr_check_failed(self, message: str) -> None:
+        self.set_ocr_message(f"OCR could not be checked: {message}")
+
+    def set_ocr_message(self, message: str) -> None:
+        self.ocr_message = message
+        self.ocr_label.setText(message)
+        self.ocr_label.setToolTip(message)
+
+    # -- menu and button slots ----------------------------------------------------------------
+
+    def _default_dir(self) -> str:
+        last = self.settings.value("cases/last_dir", "")
+        if last and Path(str(last)).is_dir():
+            return str(last)
+        return str(Path.home())
+
+    @Slot()
+    def _on_new_action_triggered(self) -> None:
+        dialog = NewCaseDialog(Path(self._default_dir()), self)
+        if dialog.exec() != NewCaseDialog.DialogCode.Accepted:
+            return
+        self.create_case(dialog.case_path(), dialog.case_title())
+
+    @Slot()
+    def _on_open_action_triggered(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(
+            self, "Open a case folder (its name ends in .tideline)", self._default_dir()
+        )
+        if chosen:
+            self.open_case(Path(chosen))
+
+    @Slot()
+    def _on_close_action_triggered(self) -> None:
+        self.close_case()
+
+    @Slot()
+    def _on_clear_recent_triggered(self) -> None:
+        self.recent.clear()
+        self._refresh_recent()
+
+    @Slot()
+    def _rebuild_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        paths = self.recent.paths()
+        for number, path in enumerate(paths, start=1):
+            action = menu.addAction(f"&{number} {path.stem}")
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.triggered.connect(lambda _checked=False, p=path: self.open_case(p))
+        if paths:
+            menu.addSeparator()
+            menu.addAction(self.clear_recent_action)
+        else:
+            empty = menu.addAction("No recent cases")
+            empty.setEnabled(False)
+
+    # -- window state -------------------------------------------------------------------------
+
+    def _restore_window(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 820)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray) and not state.isEmpty():
+            self.restoreState(state)
+
+    def save_window(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_window()
+        # Running jobs get a moment to stop at their next cancel check before the case closes.
+        workers.cancel_all(wait_ms=3000)
+        self.close_case()
+        event.accept()
+        super().closeEvent(event)
