@@ -120,9 +120,10 @@ def _v1_core(db: sqlite_utils.Database) -> None:
             size INTEGER,
             file_mtime TEXT,
             file_ctime TEXT,
-            created_at TEXT NOT NULL,
-            UNIQUE (source_id, path_in_source, role)
+            created_at TEXT NOT NULL
         );
+        CREATE UNIQUE INDEX sightings_place
+            ON sightings(source_id, path_in_source, role, coalesce(item_id, 0));
         CREATE INDEX sightings_media ON sightings(media_sha256);
         CREATE INDEX sightings_item ON sightings(item_id);
         CREATE TABLE import_errors (
@@ -246,6 +247,21 @@ def _v2_derived(db: sqlite_utils.Database) -> None:
             added_by TEXT NOT NULL,
             added_at TEXT NOT NULL,
             UNIQUE (list_name, kind, value)
+        );
+        CREATE TABLE item_edits (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            field TEXT NOT NULL,
+            value TEXT,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            current INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE INDEX item_edits_item ON item_edits(item_id, current);
+        CREATE VIRTUAL TABLE search_index USING fts5(
+            body,
+            item_id UNINDEXED,
+            tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
         );
         CREATE TABLE analysis_runs (
             id INTEGER PRIMARY KEY,
