@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from evidence.errors import TidelineError, VerificationError
 
-from . import commands
+from . import bundle_cmds, commands
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL, EXIT_VERIFY = 0, 1, 2, 3, 4
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     # The global options are accepted after the command too; SUPPRESS keeps a value given
     # before the command from being overwritten by the subcommand's default.
     commands.register(sub, _global_options(argparse.SUPPRESS))
+    bundle_cmds.register(sub, _global_options(argparse.SUPPRESS))
     return parser
 
 

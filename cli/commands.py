@@ -105,6 +105,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_watchlist)
 
+    p = sub.add_parser("demo", parents=[common], help="build the demo case and open it",
+                       description="Build the demo case (fictional material from the synthetic "
+                       "generator, imported and analysed by the real pipeline) once, then open "
+                       "it in the window.")
+    p.add_argument("dir", type=Path, nargs="?", help="where to keep it (default: the user's "
+                   "data folder)")
+    p.add_argument("--files", type=int, default=None, help="how many files to generate")
+    p.add_argument("--no-gui", action="store_true", help="build only; do not open the window")
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("tag", parents=[common], help="tag an item (or remove a tag)")
     p.add_argument("case", type=Path)
     p.add_argument("item", type=int)
@@ -341,3 +351,24 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
                 print(f"item {h['item_id']}: {h['value']} on '{h['list_name']}' "
                       f"(shown as {h['shown']!r} in {h['found_in']})")
     return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import DEMO_FILES, build_demo
+
+    bar = ProgressBar()
+
+    def log(line: str) -> None:
+        bar.close()
+        print(line, file=sys.stderr)
+
+    try:
+        path = build_demo(args.dir, n_files=args.files or DEMO_FILES, progress=bar, log=log)
+    finally:
+        bar.close()
+    print(f"The demo case is at {path}")
+    if args.no_gui:
+        return 0
+    from gui.app import run_gui
+
+    return run_gui(path, actor=args.actor)

@@ -1,9 +1,10 @@
 """The main window shell: the File menu, the welcome panel or the open case, and the status bar.
 
-The central widget is a ``QStackedWidget``; the welcome panel and the case summary are its first
-pages, and the workstation view (grid, table, detail panel) is added as another page later.
-The window owns the open ``Case`` and closes it (releasing the write lock) when the case or the
-window is closed.
+The central widget is a ``QStackedWidget``: the welcome panel, the case summary, and for an
+open case the workstation (search, grid or table, detail panel). The window owns the open
+``Case`` and a read-only ``reader`` of the same case for the views, and closes both (releasing
+the write lock) when the case or the window is closed. File > Import runs the importer on a
+worker thread and lists what was rejected.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -23,14 +24,22 @@ from PySide6.QtWidgets import (
 )
 
 from evidence.case import Case, CaseError
+from evidence.importer import ImportReport, import_path
 from gui import workers
 from gui.case_summary import CaseSummaryWidget
 from gui.new_case_dialog import NewCaseDialog
 from gui.recent import RecentCases
 from gui.welcome import WelcomeWidget
+from gui.workstation import WorkstationWidget
 
 APP_TITLE = "Tideline"
 _OCR_LANGS = "eng+ara+fas+fra+tur"
+
+
+def _import_all(case: Case, paths: list[Path], *, progress: object = None,
+                cancel: object = None) -> list[ImportReport]:
+    """Runs on a worker: each path in turn through the importer."""
+    return [import_path(case, p, progress=progress, cancel=cancel) for p in paths]
 
 
 def check_ocr(*, progress: object = None, cancel: object = None) -> str:
@@ -60,6 +69,9 @@ class MainWindow(QMainWindow):
         self.settings = settings if settings is not None else QSettings()
         self.actor = actor
         self.case: Case | None = None
+        self.reader: Case | None = None
+        self.workstation: WorkstationWidget | None = None
+        self._import_job: workers.BackgroundJob | None = None
         self.recent = RecentCases(self.settings)
         self.ocr_message = "Checking whether OCR is available…"
         self._ocr_job: workers.BackgroundJob | None = None
@@ -102,6 +114,22 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.clear_recent_action = QAction("Clear List", self)
+        self.import_folder_action = QAction("Import &Folder…", self)
+        self.import_folder_action.setStatusTip("Bring in a folder of screenshots and photos")
+        self.import_file_action = QAction("Import &Export or Archive…", self)
+        self.import_file_action.setStatusTip(
+            "Bring in a zip, a Telegram or Facebook export, or a CSV/JSON file")
+        self.undo_action = QAction("&Undo", self)
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = QAction("&Redo", self)
+        self.redo_action.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        self.items_action = QAction("&Items", self)
+        self.items_action.setCheckable(True)
+        self.summary_action = QAction("Case &Summary", self)
+        self.summary_action.setCheckable(True)
+        self.page_group = QActionGroup(self)
+        self.page_group.addAction(self.items_action)
+        self.page_group.addAction(self.summary_action)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -110,10 +138,20 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addSeparator()
+        file_menu.addAction(self.import_folder_action)
+        file_menu.addAction(self.import_file_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self.file_menu = file_menu
+        edit_menu = self.menuBar().addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.items_action)
+        view_menu.addAction(self.summary_action)
+        self._update_case_actions()
         self._rebuild_recent_menu()
 
     def _build_status_bar(self) -> None:
@@ -132,6 +170,12 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.clear_recent_action.triggered.connect(self._on_clear_recent_triggered)
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
+        self.import_folder_action.triggered.connect(self._on_import_folder_triggered)
+        self.import_file_action.triggered.connect(self._on_import_file_triggered)
+        self.undo_action.triggered.connect(self._on_undo_triggered)
+        self.redo_action.triggered.connect(self._on_redo_triggered)
+        self.items_action.triggered.connect(self.show_workstation)
+        self.summary_action.triggered.connect(self.show_summary)
         self.welcome.new_case_requested.connect(self._on_new_action_triggered)
         self.welcome.open_case_requested.connect(self._on_open_action_triggered)
         self.welcome.recent_case_activated.connect(self.open_case)
@@ -166,8 +210,12 @@ class MainWindow(QMainWindow):
     def close_case(self) -> None:
         if self.case is None:
             return
+        self._drop_workstation()
         case, self.case = self.case, None
         case.close()
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
         self._show_welcome()
         self.case_closed.emit()
 
@@ -187,14 +235,34 @@ class MainWindow(QMainWindow):
 
     def _set_case(self, case: Case) -> None:
         if self.case is not None:
-            self.case.close()
+            self.close_case()
+        try:
+            # The views read through their own connection; see gui/workstation.py.
+            reader = Case.open(case.path, actor=self.actor, readonly=True)
+        except (CaseError, OSError) as exc:
+            case.close()
+            self.show_error("The case could not be opened.", workers.error_message(exc))
+            return
         self.case = case
+        self.reader = reader
         self.recent.add(case.path)
         self._refresh_recent()
         self.settings.setValue("cases/last_dir", str(case.path.parent))
         self.refresh_case()
-        self.stack.setCurrentWidget(self.summary)
+        self.workstation = WorkstationWidget(case, reader, self.settings)
+        self.workstation.error.connect(self._on_workstation_error)
+        self.workstation.changed.connect(self._on_workstation_changed)
+        self.workstation.undo_stack.canUndoChanged.connect(self._update_undo_actions)
+        self.workstation.undo_stack.canRedoChanged.connect(self._update_undo_actions)
+        self.workstation.undo_stack.indexChanged.connect(self._update_undo_actions)
+        self.stack.addWidget(self.workstation)
+        # An empty case opens on its summary (with the hint to import); otherwise on the items.
+        if self.workstation.model.rowCount():
+            self.show_workstation()
+        else:
+            self.show_summary()
         self.close_action.setEnabled(True)
+        self._update_case_actions()
         self._update_lock_label()
         self.case_opened.emit(case)
 
@@ -204,6 +272,47 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.welcome)
         self.close_action.setEnabled(False)
         self._update_lock_label()
+        self._update_case_actions()
+
+    def _drop_workstation(self) -> None:
+        ws, self.workstation = self.workstation, None
+        if ws is not None:
+            ws.shutdown()
+            self.stack.removeWidget(ws)
+            ws.deleteLater()
+
+    @Slot()
+    def show_workstation(self) -> None:
+        if self.workstation is not None:
+            self.stack.setCurrentWidget(self.workstation)
+            self.items_action.setChecked(True)
+
+    @Slot()
+    def show_summary(self) -> None:
+        if self.case is not None:
+            self.stack.setCurrentWidget(self.summary)
+            self.summary_action.setChecked(True)
+
+    def _update_case_actions(self) -> None:
+        has_case = self.case is not None
+        busy = self._import_job is not None and self._import_job.running
+        can_write = has_case and self.case.writable and not busy
+        self.import_folder_action.setEnabled(can_write)
+        self.import_file_action.setEnabled(can_write)
+        self.items_action.setEnabled(has_case)
+        self.summary_action.setEnabled(has_case)
+        self._update_undo_actions()
+
+    @Slot()
+    def _update_undo_actions(self) -> None:
+        stack = self.workstation.undo_stack if self.workstation is not None else None
+        busy = self._import_job is not None and self._import_job.running
+        self.undo_action.setEnabled(bool(stack and stack.canUndo()) and not busy)
+        self.redo_action.setEnabled(bool(stack and stack.canRedo()) and not busy)
+        self.undo_action.setText(f"&Undo {stack.undoText()}" if stack and stack.canUndo()
+                                 else "&Undo")
+        self.redo_action.setText(f"&Redo {stack.redoText()}" if stack and stack.canRedo()
+                                 else "&Redo")
 
     def _update_lock_label(self) -> None:
         if self.case is None:
@@ -219,6 +328,102 @@ class MainWindow(QMainWindow):
 
     def show_error(self, title: str, sentence: str) -> None:
         QMessageBox.warning(self, title, sentence)
+
+    # -- workstation and import -------------------------------------------------------------
+
+    @Slot()
+    def _on_undo_triggered(self) -> None:
+        if self.workstation is not None:
+            self.workstation.undo_stack.undo()
+
+    @Slot()
+    def _on_redo_triggered(self) -> None:
+        if self.workstation is not None:
+            self.workstation.undo_stack.redo()
+
+    @Slot(str)
+    def _on_workstation_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8000)
+
+    @Slot(object)
+    def _on_workstation_changed(self, _changes: object) -> None:
+        self._update_undo_actions()
+
+    def import_paths(self, paths: list[Path]) -> workers.BackgroundJob | None:
+        """Import each path on a worker; the summary dialog lists rejected files and reasons."""
+        if self.case is None or not self.case.writable or not paths:
+            return None
+        if self.workstation is not None:
+            self.workstation.set_writes_enabled(False)
+        job = workers.run_in_background(
+            _import_all, self.case, list(paths), parent=self, label="Importing evidence…"
+        )
+        job.finished.connect(self._on_import_finished)
+        job.failed.connect(self._on_import_failed)
+        job.cancelled.connect(self._on_import_cancelled)
+        job.done.connect(self._on_import_done)
+        self._import_job = job
+        self._update_case_actions()
+        return job
+
+    @Slot()
+    def _on_import_folder_triggered(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, "Import a folder of evidence",
+                                                  self._default_dir())
+        if chosen:
+            self.import_paths([Path(chosen)])
+
+    @Slot()
+    def _on_import_file_triggered(self) -> None:
+        chosen, _filter = QFileDialog.getOpenFileNames(
+            self, "Import exports or archives", self._default_dir(),
+            "Exports and archives (*.zip *.json *.csv *.html);;All files (*)")
+        if chosen:
+            self.import_paths([Path(c) for c in chosen])
+
+    @Slot(object)
+    def _on_import_finished(self, reports: object) -> None:
+        reports = list(reports)  # type: ignore[call-overload]
+        self.last_import_reports = reports
+        self._after_import()
+        added = sum(r.items_added for r in reports)
+        rejected = [(r.path, j.path, j.reason) for r in reports for j in r.rejected]
+        box = QMessageBox(self)
+        box.setWindowTitle("Import finished")
+        box.setIcon(QMessageBox.Icon.Warning if rejected else QMessageBox.Icon.Information)
+        text = f"{added:,} item(s) added."
+        if rejected:
+            text += (f" {len(rejected)} file(s) could not be read; they are kept in the vault "
+                     "and listed below.")
+            box.setDetailedText("\n".join(f"{name}: {reason}" for _src, name, reason in rejected))
+        box.setText(text)
+        self.import_summary = box
+        box.open()
+
+    @Slot(str)
+    def _on_import_failed(self, message: str) -> None:
+        self._after_import()
+        self.show_error("The import failed.", message)
+
+    @Slot()
+    def _on_import_cancelled(self) -> None:
+        self._after_import()
+        self.statusBar().showMessage("Import cancelled; run it again to resume.", 8000)
+
+    @Slot()
+    def _on_import_done(self) -> None:
+        self._import_job = None
+        if self.workstation is not None:
+            self.workstation.set_writes_enabled(True)
+        self._update_case_actions()
+
+    def _after_import(self) -> None:
+        self.refresh_case()
+        if self.workstation is not None:
+            self.workstation.model.reload()
+            self.workstation.refresh_tags()
+            if self.workstation.model.rowCount():
+                self.show_workstation()
 
     # -- OCR status ---------------------------------------------------------------------------
 

@@ -1,0 +1,56 @@
+"""Clusters: strong and confirmed links join, rejected never, weak links are not chained."""
+
+from analysis.linking import clusters, selector_links
+from evidence import store
+from evidence.case import Case
+
+
+def _items(case: Case, n: int) -> list[int]:
+    with case.transaction() as db:
+        db.execute("INSERT INTO sources (kind, path, fingerprint, importer_version, started_at,"
+                   " status, actor) VALUES ('csv', 'x.csv', 'fp', '1', 'now', 'finished', 't')")
+        return [
+            db.execute("INSERT INTO items (source_id, source_ref, kind, author, posted_at,"
+                       " created_at) VALUES (1, ?, 'post', ?, ?, 'now')",
+                       [f"r{i}", f"Page {i % 2} (fictional)", f"2026-03-{10 - i:02d}T00:00:00Z"]
+                       ).lastrowid
+            for i in range(n)
+        ]
+
+
+def _link(case, kind, a, b, band="strong"):
+    store.replace_auto_links(case, [kind], [
+        {"kind": kind, "a": a, "b": b, "score": 1.0, "band": band, "why": "test"}])
+
+
+def test_weak_links_do_not_merge_and_rejected_never_join(case: Case):
+    ids = _items(case, 4)
+    store.replace_auto_links(case, ["text"], [
+        {"kind": "text", "a": ids[0], "b": ids[1], "score": 0.9, "band": "strong", "why": "t"},
+        {"kind": "text", "a": ids[1], "b": ids[2], "score": 0.65, "band": "weak", "why": "t"},
+        {"kind": "text", "a": ids[2], "b": ids[3], "score": 0.9, "band": "strong", "why": "t"},
+    ])
+    found = clusters(case)
+    assert sorted(sorted(c["items"]) for c in found) == [ids[:2], ids[2:]]
+    # The cluster id is its earliest item (posted time), not its lowest id.
+    assert {c["id"] for c in found} == {ids[1], ids[3]}
+    strong = [lk for lk in store.links(case, "text") if lk.band == "strong"]
+    store.decide(case, strong[0].id, "rejected")
+    assert [sorted(c["items"]) for c in clusters(case)] == [ids[2:]]
+    weak = next(lk for lk in store.links(case, "text") if lk.band == "weak")
+    store.decide(case, weak.id, "confirmed")
+    assert [sorted(c["items"]) for c in clusters(case)] == [ids[1:]]
+
+
+def test_a_shared_number_links_through_one_representative(case: Case):
+    ids = _items(case, 6)
+    with case.transaction() as db:
+        for i in ids:
+            db.execute("INSERT INTO selectors (item_id, kind, value, shown, found_in,"
+                       " engine_version, created_at) VALUES (?, 'phone', '+905012345678',"
+                       " '+90 501 234 56 78', 'text', 'v', 'now')", [i])
+    found = selector_links(case)
+    assert len(found) == 5
+    rep = ids[-1]  # the earliest posted
+    assert all(rep in (f["a"], f["b"]) for f in found)
+    assert all("+90 501 234 56 78" in f["why"] for f in found)
