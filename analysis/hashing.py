@@ -1,0 +1,259 @@
+"""Perceptual hashes of an image and of the photo regions inside it, plus Hamming helpers.
+
+``hash_image`` decodes a file once, at the smallest resolution the hashes and the region
+finder need (JPEG draft decoding, ``Image.reduce`` otherwise), finds the photo regions and
+computes, for the whole image and for every photo region, a 64-bit pHash (and the pHash of
+its mirror image) and a 256-bit PDQ hash with its quality and its eight dihedral variants.
+Hashes travel as lowercase hex; ``hex_to_bytes`` turns them into the uint8 rows the
+near-duplicate index takes. Boxes are in the pixels of the image as displayed (EXIF
+orientation applied) at its full size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pdqhash
+from PIL import Image, UnidentifiedImageError
+
+from analysis.regions import Region, find_photo_regions
+
+# The region finder works at about this size, so never decode smaller than it.
+_WORK_SIDE = 512
+# PDQ downsamples to 64x64; inputs must not be smaller than that.
+_MIN_HASH_SIDE = 64
+# Both hashes shrink their input to 64x64 or less, so larger inputs only cost time; hashing
+# every area at the same size also keeps a photo's hashes alike whether it was posted alone or
+# seen inside a screenshot. Measured on drawn photos, a box one or two pixels off moved PDQ
+# least at this size with bilinear resampling (bench/hash_bench.py).
+_HASH_SIDE = 128
+PDQ_MIN_QUALITY = 50
+# Below this grey-level standard deviation an image is near-flat: its hash says little.
+_MIN_STD = 5.0
+
+_ORIENTATION = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+class HashingError(ValueError):
+    """An image could not be read or hashed; the message is one sentence for the analyst."""
+
+
+@dataclass
+class RegionHashes:
+    """Hashes of one area of an image; ``box`` is (x0, y0, x1, y1) in full-size pixels."""
+
+    box: tuple[int, int, int, int]
+    kind: str  # "whole" or "photo"
+    phash: str  # 16 hex chars
+    phash_mirror: str  # pHash of the left-right mirror image
+    pdq: str  # 64 hex chars
+    pdq_quality: int  # 0-100
+    pdq_dihedral: list[str] = field(default_factory=list)  # 8 x 64 hex chars
+    low_quality: bool = False  # flat or tiny: never link on the hash alone
+
+
+@dataclass
+class ImageHashes:
+    """Every hash of one image: the whole image first, then each photo region."""
+
+    width: int
+    height: int
+    regions: list[RegionHashes]
+
+
+# -- Hamming helpers ------------------------------------------------------------------------
+
+if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+
+    def popcount(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Number of set bits in every element of an unsigned integer array (uint8)."""
+        return np.bitwise_count(a, out=out)
+
+else:  # pragma: no cover - numpy 1.26
+    _POP8 = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def popcount(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Number of set bits in every element of an unsigned integer array (uint8)."""
+        a = np.ascontiguousarray(a)
+        as_bytes = a.view(np.uint8).reshape(a.shape + (a.dtype.itemsize,))
+        return _POP8[as_bytes].sum(axis=-1, dtype=np.uint8, out=out)
+
+
+def to_words(hashes: np.ndarray) -> np.ndarray:
+    """(n, nbytes) uint8 hash rows as (n, ceil(nbytes / 8)) uint64 words, zero-padded."""
+    hashes = np.ascontiguousarray(hashes, dtype=np.uint8)
+    n, nbytes = hashes.shape
+    pad = -nbytes % 8
+    if pad:
+        hashes = np.concatenate([hashes, np.zeros((n, pad), np.uint8)], axis=1)
+    return hashes.view(">u8").astype(np.uint64)
+
+
+def hex_to_bytes(hexes: list[str], bits: int | None = None) -> np.ndarray:
+    """Hex hashes as a (n, bits // 8) uint8 array; all must have the same width."""
+    if bits is None:
+        bits = len(hexes[0]) * 4 if hexes else 64
+    nbytes = bits // 8
+    out = np.zeros((len(hexes), nbytes), dtype=np.uint8)
+    for row, text in enumerate(hexes):
+        try:
+            raw = bytes.fromhex(text)
+        except ValueError:
+            raise ValueError(f"Not a hex hash: {text!r}.") from None
+        if len(raw) != nbytes:
+            raise ValueError(f"Hash {text!r} is not {bits} bits long.")
+        out[row] = np.frombuffer(raw, dtype=np.uint8)
+    return out
+
+
+def bytes_to_hex(hashes: np.ndarray) -> list[str]:
+    """(n, nbytes) uint8 rows as lowercase hex strings."""
+    return [row.tobytes().hex() for row in np.asarray(hashes, dtype=np.uint8)]
+
+
+def hamming(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamming distance along the last axis of two broadcastable uint8 or uint64 arrays."""
+    return popcount(np.bitwise_xor(a, b)).sum(axis=-1, dtype=np.int32)
+
+
+def hamming_hex(a: str, b: str) -> int:
+    """Hamming distance between two hex hashes of the same width."""
+    if len(a) != len(b):
+        raise ValueError("Hashes of different widths cannot be compared.")
+    return (int(a, 16) ^ int(b, 16)).bit_count()
+
+
+# -- decoding -------------------------------------------------------------------------------
+
+
+def _reduction(width: int, height: int) -> int:
+    """Largest power-of-two reduction that keeps enough pixels for regions and hashes."""
+    k = 1
+    while (
+        k < 8
+        and max(width, height) // (2 * k) >= _WORK_SIDE
+        and min(width, height) // (2 * k) >= 2 * _MIN_HASH_SIDE
+    ):
+        k *= 2
+    return k
+
+
+def _decode(path: Path) -> tuple[Image.Image, int, int]:
+    """The image as greyscale at a reduced size, with its displayed full width and height."""
+    try:
+        with Image.open(path) as im:
+            width, height = im.size
+            k = _reduction(width, height)
+            if im.format == "JPEG":
+                # The decoder scales by 1/2, 1/4 or 1/8 inside the IDCT, never below the request.
+                im.draft("L", (width // k, height // k))
+                work = im.convert("L")
+            else:
+                # Averaging before the colour conversion touches 1/k^2 of the pixels.
+                work = _to_grey(im.reduce(k) if k > 1 and im.mode in ("RGB", "L") else im)
+                if k > 1 and work.size == im.size:
+                    work = work.reduce(k)
+            # Read after decoding: a PNG may keep its EXIF after the pixels.
+            orientation = im.getexif().get(0x0112, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise HashingError(f"Cannot read image {path.name}: {exc}.") from None
+    except Image.DecompressionBombError as exc:
+        raise HashingError(f"Image {path.name} is too large to decode safely: {exc}.") from None
+    if orientation in _ORIENTATION:
+        work = work.transpose(_ORIENTATION[orientation])
+        if orientation >= 5:
+            width, height = height, width
+    return work, width, height
+
+
+def _to_grey(im: Image.Image) -> Image.Image:
+    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+        # Transparent pixels show as white in viewers; hash what an analyst sees.
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("L")
+    if im.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        arr = np.asarray(im, dtype=np.float64)
+        top = float(arr.max()) or 1.0
+        return Image.fromarray(np.clip(arr * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    return im.convert("L")
+
+
+# -- hashing --------------------------------------------------------------------------------
+
+
+def _pdq_hex(bits: np.ndarray) -> str:
+    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+
+
+def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str) -> RegionHashes:
+    tiny = min(crop.size) < _MIN_HASH_SIDE // 2
+    scale = _HASH_SIDE / max(crop.size)
+    if scale < 1 or min(crop.size) < _MIN_HASH_SIDE:
+        scale = max(scale, _MIN_HASH_SIDE / min(crop.size))
+        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+        method = Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.BICUBIC
+        crop = crop.resize(size, method)
+    grey = np.asarray(crop, dtype=np.uint8)
+    phash = str(imagehash.phash(crop))
+    phash_mirror = str(imagehash.phash(crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
+    rgb = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+    dihedral, quality = pdqhash.compute_dihedral(rgb)
+    dihedral_hex = [_pdq_hex(v) for v in dihedral]
+    low = tiny or quality < PDQ_MIN_QUALITY or float(grey.std()) < _MIN_STD
+    return RegionHashes(
+        box=box,
+        kind=kind,
+        phash=phash,
+        phash_mirror=phash_mirror,
+        pdq=dihedral_hex[0],
+        pdq_quality=int(quality),
+        pdq_dihedral=dihedral_hex,
+        low_quality=bool(low),
+    )
+
+
+def hash_pil(work: Image.Image, width: int | None = None, height: int | None = None) -> ImageHashes:
+    """Hashes of an already decoded image; ``width``/``height`` give its full size if reduced."""
+    work = work if work.mode == "L" else _to_grey(work)
+    width = width or work.width
+    height = height or work.height
+    sx, sy = width / work.width, height / work.height
+    found: list[Region] = find_photo_regions(work)
+    areas = [Region((0, 0, work.width, work.height), 1.0, "whole")]
+    areas += [r for r in found if r.kind == "photo"]
+    regions = []
+    for area in areas:
+        x0, y0, x1, y1 = area.box
+        full_box = (
+            round(x0 * sx),
+            round(y0 * sy),
+            min(width, round(x1 * sx)),
+            min(height, round(y1 * sy)),
+        )
+        crop = work if area.kind == "whole" else work.crop(area.box)
+        regions.append(_hash_region(crop, full_box, area.kind))
+    return ImageHashes(width=width, height=height, regions=regions)
+
+
+def hash_image(path: str | Path) -> ImageHashes:
+    """Decode ``path`` once and hash the whole image and every photo region inside it.
+
+    Raises ``HashingError`` with a one-sentence message if the file cannot be read.
+    """
+    path = Path(path)
+    work, width, height = _decode(path)
+    if work.width < 1 or work.height < 1:
+        raise HashingError(f"Image {path.name} has no pixels.")
+    return hash_pil(work, width, height)

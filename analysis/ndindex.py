@@ -1,0 +1,424 @@
+"""The near-duplicate index: every pair of stored hashes within a Hamming distance, exactly.
+
+``HammingIndex`` holds fixed-width binary hashes (64-bit pHash, 256-bit PDQ) under integer ids
+and answers two questions without an all-pairs Python loop: which stored pairs lie within
+distance ``t`` (``pairs_within``) and which stored hashes lie within ``t`` of new ones
+(``query``). Results are exact, identical to a brute-force comparison.
+
+Two strategies, chosen per search from a cost estimate made on the actual data:
+
+* multi-index hashing: each 64-bit word is split into substrings; by the generalised
+  pigeonhole principle a pair within ``t`` agrees within a small radius on at least one
+  substring, so candidates come from direct-addressed bucket tables and are then verified
+  with a vectorised popcount;
+* blocked brute force: XOR and popcount over blocks of rows, used when buckets are so crowded
+  (clumpy hashes, large ``t``) that candidate generation would cost more.
+
+Hashes are added in segments that merge like a log-structured merge tree, so ``add`` never
+rebuilds the whole index and the amortised cost stays O(n log n).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+from analysis.hashing import popcount, to_words
+
+# Bucket tables are direct-addressed, so a substring may not be wider than this (2**22 offsets).
+_MAX_SUBSTRING_BITS = 22
+# Below this many rows a blocked comparison is always cheap enough.
+_SMALL = 2048
+# Upper bound on candidate pairs held in memory at once during verification.
+_CANDIDATE_BUDGET = 1 << 22
+# Upper bound on XOR elements per block in the brute-force path.
+_BLOCK_ELEMENTS = 1 << 23
+# Relative costs per unit of work, measured with bench/index_bench.py on numpy 2.x.
+_COST_PROBE = 1.0
+_COST_CANDIDATE = 6.0
+_COST_BRUTE_WORD = 0.55
+
+
+@dataclass
+class _Segment:
+    """An immutable run of hashes with its bucket tables."""
+
+    ids: np.ndarray  # int64 (n,)
+    words: np.ndarray  # uint64 (n, W), big-endian interpretation of the hash bytes
+    sorted_ids: np.ndarray  # int64 (n,), for duplicate-id checks
+    per_word: int  # substrings per 64-bit word
+    orders: list[np.ndarray]  # per substring: row positions sorted by substring value
+    starts: list[np.ndarray]  # per substring: CSR offsets into orders, length 2**width + 1
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+@dataclass
+class _Hits:
+    """Verified pairs as row positions: query rows, segment rows, distances."""
+
+    q: np.ndarray
+    s: np.ndarray
+    d: np.ndarray
+
+
+def _substring_layout(n: int) -> int:
+    """Substrings per 64-bit word, so that buckets hold about one row each."""
+    target = max(4, min(_MAX_SUBSTRING_BITS, round(math.log2(max(n, 2)))))
+    return max(1, math.ceil(64 / target))
+
+
+def _substring_bounds(per_word: int) -> list[tuple[int, int]]:
+    """(shift, bits) of each substring inside a 64-bit word, covering all 64 bits."""
+    base, extra = divmod(64, per_word)
+    bounds = []
+    used = 0
+    for k in range(per_word):
+        bits = base + (1 if k < extra else 0)
+        used += bits
+        bounds.append((64 - used, bits))
+    return bounds
+
+
+def _keys(words: np.ndarray, word: int, shift: int, bits: int) -> np.ndarray:
+    return ((words[:, word] >> np.uint64(shift)) & np.uint64((1 << bits) - 1)).astype(np.int64)
+
+
+def _build_segment(ids: np.ndarray, words: np.ndarray) -> _Segment:
+    per_word = _substring_layout(len(ids))
+    orders: list[np.ndarray] = []
+    starts: list[np.ndarray] = []
+    for w in range(words.shape[1]):
+        for shift, bits in _substring_bounds(per_word):
+            key = _keys(words, w, shift, bits)
+            # int32 positions halve the memory traffic of candidate expansion.
+            order = np.argsort(key, kind="stable").astype(np.int32)
+            counts = np.bincount(key, minlength=1 << bits)
+            start = np.zeros((1 << bits) + 1, dtype=np.int32)
+            np.cumsum(counts, out=start[1:])
+            orders.append(order)
+            starts.append(start)
+    return _Segment(ids, words, np.sort(ids), per_word, orders, starts)
+
+
+def _radii(n_substrings: int, t: int) -> list[int]:
+    """Per-substring search radii whose (r + 1) sum to t + 1; -1 means skip the substring.
+
+    If every substring differed by more than its radius the total distance would be at least
+    sum(r + 1) = t + 1, so any pair within t is caught by at least one substring.
+    """
+    base, extra = divmod(t + 1, n_substrings)
+    return [base - 1 + (1 if i < extra else 0) for i in range(n_substrings)]
+
+
+def _ball_size(bits: int, r: int) -> int:
+    return sum(math.comb(bits, k) for k in range(min(r, bits) + 1)) if r >= 0 else 0
+
+
+def _ball(bits: int, r: int) -> np.ndarray:
+    """Every XOR mask of at most r set bits among ``bits`` bits."""
+    masks = [0]
+    for k in range(1, min(r, bits) + 1):
+        masks.extend(sum(1 << i for i in combo) for combo in combinations(range(bits), k))
+    return np.asarray(masks, dtype=np.int64)
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row-wise Hamming distance between two (n, W) uint64 arrays."""
+    if a.shape[1] == 1:
+        return popcount(a[:, 0] ^ b[:, 0]).astype(np.int32)
+    return popcount(a ^ b).sum(axis=1, dtype=np.int32)
+
+
+class HammingIndex:
+    """Exact Hamming-distance search over binary hashes of a fixed width."""
+
+    def __init__(self, bits: int) -> None:
+        if not isinstance(bits, int) or bits <= 0 or bits % 8:
+            raise ValueError(f"Hash width must be a positive multiple of 8 bits, got {bits!r}.")
+        self.bits = bits
+        self._segments: list[_Segment] = []
+
+    def __len__(self) -> int:
+        return sum(len(s) for s in self._segments)
+
+    # -- input -------------------------------------------------------------------------------
+
+    def _check_hashes(self, hashes: np.ndarray) -> np.ndarray:
+        hashes = np.asarray(hashes)
+        if hashes.dtype != np.uint8 or hashes.ndim != 2 or hashes.shape[1] != self.bits // 8:
+            raise ValueError(
+                f"Hashes must be a uint8 array of shape (n, {self.bits // 8}), "
+                f"got {hashes.dtype} {hashes.shape}."
+            )
+        return to_words(hashes)
+
+    def add(self, ids: np.ndarray, hashes: np.ndarray) -> None:
+        """Store ``hashes`` (uint8, one row per hash) under the matching int64 ``ids``."""
+        words = self._check_hashes(hashes)
+        ids = np.asarray(ids)
+        if ids.ndim != 1 or len(ids) != len(words) or not np.issubdtype(ids.dtype, np.integer):
+            raise ValueError(
+                f"Ids must be a 1-D integer array with one id per hash, got shape {ids.shape}."
+            )
+        ids = ids.astype(np.int64)
+        if len(ids) == 0:
+            return
+        sorted_new = np.sort(ids)
+        if np.any(sorted_new[1:] == sorted_new[:-1]):
+            raise ValueError("Ids given to HammingIndex.add must be unique.")
+        for seg in self._segments:
+            pos = np.searchsorted(seg.sorted_ids, sorted_new)
+            pos = np.minimum(pos, len(seg.sorted_ids) - 1)
+            if np.any(seg.sorted_ids[pos] == sorted_new):
+                raise ValueError("Some ids given to HammingIndex.add are already in the index.")
+        self._segments.append(_build_segment(ids, words))
+        # Merge while the newer run is at least half the size of the older one, which keeps
+        # O(log n) segments and makes each row take part in O(log n) rebuilds.
+        while len(self._segments) >= 2 and len(self._segments[-2]) <= 2 * len(self._segments[-1]):
+            newer = self._segments.pop()
+            older = self._segments.pop()
+            self._segments.append(
+                _build_segment(
+                    np.concatenate([older.ids, newer.ids]),
+                    np.concatenate([older.words, newer.words]),
+                )
+            )
+
+    def _check_t(self, t: int) -> int:
+        if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or t < 0:
+            raise ValueError(f"Distance threshold must be a non-negative integer, got {t!r}.")
+        return int(t)
+
+    # -- search ------------------------------------------------------------------------------
+
+    def pairs_within(self, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every stored pair within distance ``t``: (i_ids, j_ids, dists), i < j, each once.
+
+        Sorted by (i, j).
+        """
+        t = self._check_t(t)
+        i_parts: list[np.ndarray] = []
+        j_parts: list[np.ndarray] = []
+        d_parts: list[np.ndarray] = []
+        for a, seg in enumerate(self._segments):
+            hits = _search(seg.words, seg, t, same=True)
+            i_parts.append(seg.ids[hits.q])
+            j_parts.append(seg.ids[hits.s])
+            d_parts.append(hits.d)
+            # Older segments are larger, so the newer one is the query side.
+            for newer in self._segments[a + 1 :]:
+                hits = _search(newer.words, seg, t, same=False)
+                i_parts.append(newer.ids[hits.q])
+                j_parts.append(seg.ids[hits.s])
+                d_parts.append(hits.d)
+        if not i_parts:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty.copy(), np.empty(0, dtype=np.int32)
+        i_ids = np.concatenate(i_parts)
+        j_ids = np.concatenate(j_parts)
+        dists = np.concatenate(d_parts)
+        lo = np.minimum(i_ids, j_ids)
+        hi = np.maximum(i_ids, j_ids)
+        order = np.lexsort((hi, lo))
+        return lo[order], hi[order], dists[order]
+
+    def query(self, hashes: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Stored hashes within ``t`` of each new hash: (query_row, ids, dists).
+
+        ``query_row`` indexes the rows of ``hashes``; sorted by (query_row, id).
+        """
+        words = self._check_hashes(hashes)
+        t = self._check_t(t)
+        rows: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        ids: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
+        dists: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
+        for seg in self._segments:
+            hits = _search(words, seg, t, same=False)
+            rows.append(hits.q.astype(np.int64))
+            ids.append(seg.ids[hits.s])
+            dists.append(hits.d)
+        row = np.concatenate(rows)
+        found = np.concatenate(ids)
+        dist = np.concatenate(dists)
+        order = np.lexsort((found, row))
+        return row[order], found[order], dist[order]
+
+
+# -- search strategies ---------------------------------------------------------------------
+
+
+def _search(q_words: np.ndarray, seg: _Segment, t: int, *, same: bool) -> _Hits:
+    """Pairs (query row, segment row) within t; with ``same`` only query row < segment row."""
+    n_q, n_s = len(q_words), len(seg)
+    n_words = seg.words.shape[1]
+    if n_q == 0 or n_s == 0:
+        return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
+    if t >= 64 * n_words or n_q * n_s <= _SMALL * _SMALL // 4:
+        return _brute(q_words, seg.words, t, same=same)
+    plan = _mih_plan(seg, t)
+    brute_cost = _COST_BRUTE_WORD * n_q * n_s * n_words / (2 if same else 1)
+    if plan is None or _mih_cost(q_words, seg, plan) > brute_cost:
+        return _brute(q_words, seg.words, t, same=same)
+    return _mih(q_words, seg, t, plan, same=same)
+
+
+@dataclass
+class _Probe:
+    index: int  # substring number, indexing seg.orders / seg.starts
+    word: int
+    shift: int
+    bits: int
+    masks: np.ndarray
+
+
+def _mih_plan(seg: _Segment, t: int) -> list[_Probe] | None:
+    n_words = seg.words.shape[1]
+    bounds = _substring_bounds(seg.per_word)
+    radii = _radii(n_words * len(bounds), t)
+    layout = [(w, shift, bits) for w in range(n_words) for shift, bits in bounds]
+    plan = []
+    for index, ((w, shift, bits), r) in enumerate(zip(layout, radii, strict=True)):
+        if r < 0:
+            continue
+        if _ball_size(bits, r) > (1 << bits):
+            return None
+        plan.append(_Probe(index, w, shift, bits, _ball(bits, r)))
+    return plan
+
+
+def _mih_cost(q_words: np.ndarray, seg: _Segment, plan: list[_Probe]) -> float:
+    """Estimated work for multi-index hashing, counting real bucket sizes on a sample."""
+    n_q = len(q_words)
+    rng = np.random.default_rng(0)
+    sample = q_words if n_q <= 512 else q_words[rng.choice(n_q, 512, replace=False)]
+    probes = 0
+    candidates = 0.0
+    for p in plan:
+        keys = _keys(sample, p.word, p.shift, p.bits)[:, None] ^ p.masks[None, :]
+        start = seg.starts[p.index]
+        candidates += float((start[keys + 1] - start[keys]).sum()) * n_q / len(sample)
+        probes += len(p.masks) * n_q
+    return _COST_PROBE * probes + _COST_CANDIDATE * candidates * seg.words.shape[1]
+
+
+def _mih(q_words: np.ndarray, seg: _Segment, t: int, plan: list[_Probe], *, same: bool) -> _Hits:
+    found: list[_Hits] = []
+    n_q = len(q_words)
+    for p in plan:
+        start = seg.starts[p.index]
+        order = seg.orders[p.index]
+        q_keys = _keys(q_words, p.word, p.shift, p.bits)
+        chunk = max(1, _CANDIDATE_BUDGET // (4 * len(p.masks)))
+        for lo in range(0, n_q, chunk):
+            hi = min(n_q, lo + chunk)
+            keys = (q_keys[lo:hi, None] ^ p.masks[None, :]).ravel()
+            first = start[keys]
+            counts = start[keys + 1] - first
+            nonzero = np.flatnonzero(counts)
+            if len(nonzero) == 0:
+                continue
+            q_rows = (lo + nonzero // len(p.masks)).astype(np.int32)
+            first = first[nonzero]
+            counts = counts[nonzero]
+            found.extend(_verify_buckets(q_rows, first, counts, order, q_words, seg, t, same))
+    return _dedupe(found, len(seg))
+
+
+def _verify_buckets(
+    q_rows: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    order: np.ndarray,
+    q_words: np.ndarray,
+    seg: _Segment,
+    t: int,
+    same: bool,
+) -> list[_Hits]:
+    """Expand (query row, bucket) probes into candidates in bounded pieces and verify them."""
+    hits = []
+    ends = np.cumsum(counts)
+    piece_lo = 0
+    while piece_lo < len(counts):
+        base = ends[piece_lo - 1] if piece_lo else 0
+        piece_hi = int(np.searchsorted(ends, base + _CANDIDATE_BUDGET, side="right"))
+        piece_hi = max(piece_hi, piece_lo + 1)
+        c = counts[piece_lo:piece_hi]
+        total = int(c.sum())
+        # Positions inside the sorted order: a ragged arange, one arange plus one repeat.
+        shift = first[piece_lo:piece_hi] - (np.cumsum(c, dtype=np.int32) - c)
+        s = order[np.arange(total, dtype=np.int32) + np.repeat(shift, c)]
+        q = np.repeat(q_rows[piece_lo:piece_hi], c)
+        if same:
+            keep = q < s
+            q, s = q[keep], s[keep]
+        d = _distances(q_words[q], seg.words[s])
+        keep = d <= t
+        hits.append(_Hits(q[keep], s[keep], d[keep]))
+        piece_lo = piece_hi
+    return hits
+
+
+def _dedupe(found: list[_Hits], n_s: int) -> _Hits:
+    """A pair may be caught by several substrings; keep it once."""
+    if not found:
+        return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
+    q = np.concatenate([h.q for h in found]).astype(np.int64)
+    s = np.concatenate([h.s for h in found]).astype(np.int64)
+    d = np.concatenate([h.d for h in found])
+    _, first = np.unique(q * n_s + s, return_index=True)
+    return _Hits(q[first], s[first], d[first])
+
+
+def _brute(q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool) -> _Hits:
+    """Blocked XOR and popcount of every query row against every segment row."""
+    n_q, n_s = len(q_words), len(s_words)
+    n_words = s_words.shape[1]
+    # Word-major columns keep each XOR pass over contiguous memory.
+    columns = np.ascontiguousarray(s_words.T)
+    block = max(1, _BLOCK_ELEMENTS // max(1, n_s))
+    qs: list[np.ndarray] = []
+    ss: list[np.ndarray] = []
+    ds: list[np.ndarray] = []
+    for lo in range(0, n_q, block):
+        hi = min(n_q, lo + block)
+        # For a self-join only columns after the block's first row can pair with it.
+        col0 = lo + 1 if same else 0
+        if col0 >= n_s:
+            break
+        xor = np.empty((hi - lo, n_s - col0), dtype=np.uint64)
+        bits = np.empty(xor.shape, dtype=np.uint8)
+        dist = np.zeros(xor.shape, dtype=np.uint16) if n_words > 1 else bits
+        for w in range(n_words):
+            np.bitwise_xor(q_words[lo:hi, w, None], columns[w, None, col0:], out=xor)
+            popcount(xor, out=bits)
+            if n_words > 1:
+                dist += bits
+        r, c = np.nonzero(dist <= t)
+        q, s = r + lo, c + col0
+        if same:
+            keep = q < s
+            q, s, r, c = q[keep], s[keep], r[keep], c[keep]
+        qs.append(q.astype(np.int64))
+        ss.append(s.astype(np.int64))
+        ds.append(dist[r, c].astype(np.int32))
+    if not qs:
+        return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
+    return _Hits(np.concatenate(qs), np.concatenate(ss), np.concatenate(ds))
+
+
+def brute_force_pairs(
+    ids: np.ndarray, hashes: np.ndarray, t: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Reference answer for ``pairs_within`` by blocked comparison of every pair, i < j."""
+    words = to_words(np.asarray(hashes, dtype=np.uint8))
+    ids = np.asarray(ids, dtype=np.int64)
+    hits = _brute(words, words, t, same=True)
+    i, j = ids[hits.q], ids[hits.s]
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    order = np.lexsort((hi, lo))
+    return lo[order], hi[order], hits.d[order]

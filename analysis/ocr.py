@@ -1,0 +1,557 @@
+"""Reading text out of images with Tesseract.
+
+Owns how Tideline runs OCR: checking that Tesseract and its language data are there
+(``ocr_status``), preparing an image (dark mode inverted, small text upscaled, Otsu threshold
+for flat screenshot backgrounds, a light-text mask as a second reading of photos), running the
+``tesseract`` program with a timeout, and mapping its word boxes back onto the original image
+(``ocr_image``). The choices, including reading all requested languages in one pass rather
+than detecting the script first, are measured in bench/ocr_choices.md.
+
+Tesseract is run directly as a subprocess, image in on stdin and TSV out on stdout: no
+temporary files are written at all, so nothing from the evidence lands in the system temp
+folder, and a timeout kills exactly the one process. ``pytesseract`` would write both the
+image and its output to ``tempfile``'s folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+__all__ = [
+    "DEFAULT_LANGS",
+    "OcrError",
+    "OcrResult",
+    "OcrStatus",
+    "OcrTimeout",
+    "OcrUnavailable",
+    "OcrWord",
+    "encode_png",
+    "ocr_image",
+    "ocr_image_with",
+    "ocr_status",
+    "preprocess",
+]
+
+DEFAULT_LANGS = "eng+ara+fas+fra+tur"
+
+# The program to run; a module attribute so a deployment (or a test) can point elsewhere.
+TESSERACT_CMD = "tesseract"
+
+LANG_NAMES = {
+    "eng": "English",
+    "ara": "Arabic",
+    "fas": "Persian",
+    "fra": "French",
+    "tur": "Turkish",
+    "osd": "script detection",
+    "deu": "German",
+    "urd": "Urdu",
+    "pus": "Pashto",
+    "kur": "Kurdish",
+    "ita": "Italian",
+    "ell": "Greek",
+    "spa": "Spanish",
+}
+
+class OcrError(Exception):
+    """OCR could not read an image; the message is one sentence an analyst can read."""
+
+
+class OcrUnavailable(OcrError):
+    """Tesseract or the language data needed is not installed."""
+
+
+class OcrTimeout(OcrError):
+    """Tesseract took longer than the allowed time and was stopped."""
+
+
+@dataclass
+class OcrStatus:
+    available: bool
+    message: str
+    engine_version: str | None
+    missing_langs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class OcrWord:
+    text: str
+    conf: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in original image pixels
+    block: int
+    par: int
+    line: int
+    word: int
+
+
+@dataclass
+class OcrResult:
+    text: str
+    mean_confidence: float
+    words: list[OcrWord]
+    engine: str
+    engine_version: str | None
+    settings: dict
+    script: str | None
+
+
+# -- status --------------------------------------------------------------------------------
+
+
+def _split_langs(langs: str) -> list[str]:
+    parts = [p.strip() for p in langs.split("+")]
+    if not langs.strip() or any(not re.fullmatch(r"[A-Za-z_]+", p) for p in parts):
+        raise OcrError(f"'{langs}' is not a list of Tesseract languages such as 'eng+ara'.")
+    return parts
+
+
+def _names(codes: list[str]) -> str:
+    names = [LANG_NAMES.get(c, c) for c in codes]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+@functools.lru_cache(maxsize=32)
+def _engine(cmd: str) -> tuple[str | None, frozenset[str]]:
+    """(version, installed languages) of the Tesseract program, or (None, {}) if absent."""
+    exe = shutil.which(cmd)
+    if exe is None:
+        return None, frozenset()
+    try:
+        ver = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=20)
+        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return None, frozenset()
+    first = (ver.stdout or ver.stderr).strip().splitlines()
+    m = re.match(r"tesseract\s+v?(\S+)", first[0]) if first else None
+    version = m.group(1) if m else "unknown"
+    langs = frozenset(
+        line.strip() for line in out.stdout.splitlines()[1:] if line.strip()
+    )
+    return version, langs
+
+
+@functools.lru_cache(maxsize=32)
+def _status(cmd: str, langs: str) -> OcrStatus:
+    wanted = _split_langs(langs)
+    version, installed = _engine(cmd)
+    if version is None:
+        return OcrStatus(
+            False, "OCR is unavailable: the Tesseract program is not installed.", None, wanted
+        )
+    missing = [c for c in wanted if c not in installed]
+    have = [c for c in wanted if c in installed]
+    if not missing:
+        return OcrStatus(True, f"OCR is ready: Tesseract {version} with {_names(have)}.",
+                         version, [])
+    quoted = " and ".join(f"'{c}'" for c in missing)
+    verb = "is" if len(missing) == 1 else "are"
+    msg = (f"OCR is unavailable for {_names(missing)}: the {quoted} language data {verb} "
+           f"not installed.")
+    return OcrStatus(bool(have), msg, version, missing)
+
+
+def ocr_status(langs: str = DEFAULT_LANGS) -> OcrStatus:
+    """Whether OCR can run with ``langs``, as one plain sentence for the GUI.
+
+    ``available`` is true when Tesseract runs and at least one requested language is installed;
+    ``missing_langs`` lists the requested languages that are not. Cached per ``langs``.
+    """
+    try:
+        return _status(TESSERACT_CMD, langs)
+    except OcrError as exc:
+        return OcrStatus(False, str(exc), None, [])
+
+
+# -- preprocessing -------------------------------------------------------------------------
+
+PREPROCESSING = ("auto", "raw", "gray", "upscale", "otsu", "light-text")
+
+# Tesseract reads best with capital letters around 30 px high; UI text in a phone screenshot
+# is often 10-15 px.
+_TARGET_LINE_PX = 40
+_MAX_SCALE = 4.0
+# Overlay text is drawn near-white; grey 200 kept it whole on the rendered photos while
+# dropping most of the background (bench/ocr_choices.md).
+_LIGHT_TEXT_MIN = 200
+
+
+def _otsu_threshold(arr: np.ndarray) -> int:
+    hist = np.bincount(arr.ravel(), minlength=256).astype(np.float64)
+    total = hist.sum()
+    levels = np.arange(256)
+    w0 = np.cumsum(hist)
+    m0 = np.cumsum(hist * levels)
+    w1 = total - w0
+    mean_all = m0[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mean_all * w0 - m0 * total) ** 2 / (w0 * w1)
+    between[~np.isfinite(between)] = 0
+    return int(np.argmax(between))
+
+
+def _line_height(binary: np.ndarray) -> float | None:
+    """Median height of the horizontal bands that hold ink, or None if there are no clear bands
+    (a photo, or text that fills the image)."""
+    ink_rows = (binary < 128).mean(axis=1) > 0.002
+    if ink_rows.mean() > 0.9:
+        return None
+    heights, run = [], 0
+    for has_ink in ink_rows:
+        if has_ink:
+            run += 1
+        elif run:
+            heights.append(run)
+            run = 0
+    if run:
+        heights.append(run)
+    heights = [h for h in heights if h >= 4]  # rules and specks are not lines of text
+    return float(np.median(heights)) if heights else None
+
+
+def _flat_background(gray: np.ndarray) -> bool:
+    """A screenshot has a flat background: most pixels share one tone. A photo does not."""
+    hist = np.bincount(gray.ravel() // 8, minlength=32)
+    return hist.max() / gray.size > 0.5
+
+
+def preprocess(
+    image: Image.Image, mode: str = "auto"
+) -> tuple[Image.Image, float, dict]:
+    """Prepare ``image`` for Tesseract: (prepared image, scale applied, what was done).
+
+    ``auto``: grayscale; invert when the background is dark; upscale when the text lines are
+    small; Otsu threshold only on flat (screenshot) backgrounds, where it cleans anti-aliasing
+    but would cut text out of a photo. The other modes are fixed recipes for measurement.
+    """
+    if mode not in PREPROCESSING:
+        raise OcrError(f"'{mode}' is not a preprocessing mode; use one of {PREPROCESSING}.")
+    image = ImageOps.exif_transpose(image)
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(flat, rgba)
+    if mode == "raw":
+        return image.convert("RGB"), 1.0, {"steps": []}
+    gray = image.convert("L")
+    arr = np.asarray(gray)
+    steps: list[str] = ["grayscale"]
+    # The background is the commonest tone, so the median tells dark mode from light.
+    if np.median(arr) < 110 and mode != "light-text":
+        gray = ImageOps.invert(gray)
+        arr = 255 - arr
+        steps.append("invert")
+    flat = _flat_background(arr)
+    threshold = _otsu_threshold(arr)
+    scale = 1.0
+    if mode in ("auto", "upscale", "otsu"):
+        line = _line_height(np.where(arr > threshold, 255, 0).astype(np.uint8))
+        if line is not None and line < _TARGET_LINE_PX * 0.75:
+            scale = min(_MAX_SCALE, _TARGET_LINE_PX / line)
+        elif line is None and mode != "auto" and min(gray.size) < 600:
+            scale = 2.0
+        # Very large images gain nothing from upscaling and cost seconds.
+        scale = min(scale, max(1.0, 4000 / max(gray.size)))
+        if scale > 1.05:
+            size = (round(gray.width * scale), round(gray.height * scale))
+            gray = gray.resize(size, Image.Resampling.LANCZOS)
+            steps.append(f"upscale x{scale:.2f}")
+        else:
+            scale = 1.0
+    if mode == "light-text":
+        arr = np.asarray(gray)
+        gray = Image.fromarray(np.where(arr > _LIGHT_TEXT_MIN, 0, 255).astype(np.uint8), "L")
+        steps.append("light-text mask")
+    elif mode == "otsu" or (mode == "auto" and flat):
+        arr = np.asarray(gray)
+        t = _otsu_threshold(arr)
+        gray = Image.fromarray(np.where(arr > t, 255, 0).astype(np.uint8), "L")
+        steps.append("otsu")
+    return gray, scale, {"steps": steps, "flat_background": flat}
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()
+
+
+# -- running tesseract ---------------------------------------------------------------------
+
+
+def _env(tmp_dir: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    # Workers run side by side on every core; OpenMP threads inside each would only contend.
+    env.setdefault("OMP_THREAD_LIMIT", "1")
+    if tmp_dir is not None:
+        env["TMPDIR"] = env["TMP"] = env["TEMP"] = str(tmp_dir)
+    return env
+
+
+def _run(args: list[str], png: bytes, deadline: float, tmp_dir: Path | None) -> str:
+    exe = shutil.which(TESSERACT_CMD)
+    if exe is None:
+        raise OcrUnavailable("OCR is unavailable: the Tesseract program is not installed.")
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise OcrTimeout("OCR ran out of time on this image and was stopped.")
+    try:
+        proc = subprocess.run(
+            [exe, "stdin", "stdout", *args],
+            input=png,
+            capture_output=True,
+            timeout=remaining,
+            env=_env(tmp_dir),
+            cwd=str(tmp_dir) if tmp_dir is not None else None,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise OcrTimeout(
+            f"OCR took longer than {exc.timeout:.0f} s on this image and was stopped."
+        ) from None
+    except OSError as exc:
+        raise OcrUnavailable(f"OCR is unavailable: Tesseract could not be started ({exc}).") \
+            from None
+    if proc.returncode != 0:
+        err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        detail = err[-1] if err else f"exit code {proc.returncode}"
+        raise OcrError(f"Tesseract could not read this image: {detail}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\ufb50-\ufdff\ufe70-\ufefc]")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def _parse_tsv(tsv: str, scale: float) -> list[OcrWord]:
+    words: list[OcrWord] = []
+    reader = csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE)
+    for row in reader:
+        try:
+            if row.get("level") != "5":
+                continue
+            text = (row.get("text") or "").strip()
+            conf = float(row["conf"])
+            if not text or conf < 0:
+                continue
+            x, y = int(row["left"]), int(row["top"])
+            w, h = int(row["width"]), int(row["height"])
+            box = (
+                int(x / scale),
+                int(y / scale),
+                int(round((x + w) / scale)),
+                int(round((y + h) / scale)),
+            )
+            words.append(
+                OcrWord(text, conf, box, int(row["block_num"]), int(row["par_num"]),
+                        int(row["line_num"]), int(row["word_num"]))
+            )
+        except (KeyError, TypeError, ValueError):
+            continue  # a malformed row from Tesseract loses that word, not the page
+    return words
+
+
+def _join_lines(words: list[OcrWord]) -> str:
+    lines: list[list[str]] = []
+    last = None
+    for w in words:
+        key = (w.block, w.par, w.line)
+        if key != last:
+            lines.append([])
+            last = key
+        lines[-1].append(w.text)
+    return "\n".join(" ".join(line) for line in lines)
+
+
+def _script_of_text(text: str) -> str | None:
+    arabic = len(_ARABIC_LETTER.findall(text))
+    latin = len(_LATIN_LETTER.findall(text))
+    if arabic == latin == 0:
+        return None
+    return "Arabic" if arabic >= latin else "Latin"
+
+
+def _load(image: Image.Image | Path | str) -> Image.Image:
+    if isinstance(image, Image.Image):
+        return image
+    path = Path(image)
+    try:
+        with Image.open(path) as im:
+            im.load()
+            return im.copy()
+    except FileNotFoundError:
+        raise OcrError(f"The image {path.name} does not exist.") from None
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise OcrError(f"The image {path.name} cannot be read: {exc}.") from None
+
+
+def _check_tmp(tmp_dir: Path | None) -> Path | None:
+    if tmp_dir is None:
+        return None
+    tmp_dir = Path(tmp_dir)
+    if not tmp_dir.is_dir():
+        raise OcrError(f"The temporary folder {tmp_dir} does not exist.")
+    return tmp_dir
+
+
+def ocr_image_with(
+    image: Image.Image | Path,
+    langs: str,
+    *,
+    psm: int = 3,
+    preprocessing: str = "auto",
+    timeout: float = 60,
+    tmp_dir: Path | None = None,
+) -> OcrResult:
+    """Read ``image`` with exactly ``langs``, one page segmentation mode and one preprocessing
+    recipe (see ``preprocess``), in a single Tesseract pass. ``ocr_image`` is the call to use;
+    this one is for measuring and for re-reading with settings an analyst chose. Every
+    language must be installed."""
+    deadline = time.monotonic() + timeout
+    tmp_dir = _check_tmp(tmp_dir)
+    img = _load(image)
+    wanted = _split_langs(langs)
+    version, installed = _engine(TESSERACT_CMD)
+    if version is None:
+        raise OcrUnavailable("OCR is unavailable: the Tesseract program is not installed.")
+    missing = [c for c in wanted if c not in installed]
+    if missing:
+        raise OcrUnavailable(ocr_status("+".join(wanted)).message)
+    prepared, scale, info = preprocess(img, preprocessing)
+    return _read(prepared, scale, info, wanted, psm, preprocessing, deadline, tmp_dir,
+                 version)
+
+
+def _read(
+    prepared: Image.Image,
+    scale: float,
+    info: dict,
+    langs: list[str],
+    psm: int,
+    preprocessing: str,
+    deadline: float,
+    tmp_dir: Path | None,
+    version: str | None,
+) -> OcrResult:
+    tsv = _run(["--psm", str(psm), "-l", "+".join(langs), "tsv"], encode_png(prepared),
+               deadline, tmp_dir)
+    words = _parse_tsv(tsv, scale)
+    text = _join_lines(words)
+    mean = float(np.mean([w.conf for w in words])) if words else 0.0
+    script = _script_of_text(text)
+    settings = {
+        "psm": psm,
+        "preprocessing": preprocessing,
+        "steps": info.get("steps", []),
+        "scale": round(scale, 3),
+        "langs": "+".join(langs),
+        "script": script,  # the script most of the text came back in
+    }
+    return OcrResult(text, mean, words, "tesseract", version, settings, script)
+
+
+def ocr_image(
+    image: Image.Image | Path,
+    langs: str = DEFAULT_LANGS,
+    *,
+    timeout: float = 60,
+    tmp_dir: Path | None = None,
+) -> OcrResult:
+    """Read the text in ``image`` (a Pillow image or a file path).
+
+    ``langs`` are the languages to read with ("eng+ara+fas+fra+tur"), all in one Tesseract
+    pass: on rendered screenshots that beat detecting the script first (OSD costs more than a
+    reading pass, and captions mix scripts). Requested languages that are not installed are
+    left out and the languages used are in ``settings["langs"]``; ``script`` is the script
+    most of the text came back in. Photos (no flat background) get a second reading of their
+    light pixels only and keep the better one. Boxes are in the original image's pixels. Raises
+    ``OcrUnavailable`` when Tesseract or every requested language is missing, ``OcrTimeout``
+    when the image takes longer than ``timeout`` seconds, ``OcrError`` for an unreadable image.
+    No temporary files are written; ``tmp_dir``, when given, is Tesseract's working and
+    temporary folder.
+    """
+    deadline = time.monotonic() + timeout
+    tmp_dir = _check_tmp(tmp_dir)
+    img = _load(image)
+    wanted = _split_langs(langs)
+    version, installed = _engine(TESSERACT_CMD)
+    if version is None:
+        raise OcrUnavailable("OCR is unavailable: the Tesseract program is not installed.")
+    have = [c for c in wanted if c in installed and c != "osd"]
+    if not have:
+        raise OcrUnavailable(ocr_status(langs).message)
+    prepared, scale, info = preprocess(img, "auto")
+    result = _read(prepared, scale, info, have, 3, "auto", deadline, tmp_dir, version)
+    if not info["flat_background"]:
+        # Text over a photo is usually light with a dark outline: keeping only the light pixels
+        # as ink often reads far better than the grey image, and sometimes far worse.
+        masked, mscale, minfo = preprocess(img, "light-text")
+        other = _read(masked, mscale, minfo, have, 3, "light-text", deadline, tmp_dir,
+                      version)
+        if _score(other) > _score(result):
+            result, prepared, scale = other, masked, mscale
+    if "eng" in installed and len(have) > 1:
+        result.settings["number_lines"] = _reread_number_lines(
+            prepared, scale, result, deadline, tmp_dir
+        )
+    return result
+
+
+_DIGIT = re.compile(r"\d", re.UNICODE)
+
+
+def _reread_number_lines(prepared: Image.Image, scale: float, result: OcrResult,
+                         deadline: float, tmp_dir: Path | None) -> list[dict]:
+    """Read again, with English alone, every line that holds a phone-number-like run.
+
+    Reading with all five languages at once reads captions best overall but drops or swaps
+    Latin digits now and then ("56 78" came back as "56 8"), and a number is the piece of
+    evidence that matters most. A single-line pass with one Latin model over just those lines
+    costs little (one or two lines per screenshot) and gives the selector finder a second,
+    independent reading; the main text is left as it was read.
+    """
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in result.words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w)
+    out = []
+    for words in lines.values():
+        text = " ".join(w.text for w in words)
+        if len(_DIGIT.findall(text)) < 6:
+            continue
+        x0 = min(w.box[0] for w in words)
+        y0 = min(w.box[1] for w in words)
+        x1 = max(w.box[2] for w in words)
+        y1 = max(w.box[3] for w in words)
+        pad = max(6, int((y1 - y0) * 0.4))
+        box = (max(0, int(x0 * scale) - pad), max(0, int(y0 * scale) - pad),
+               min(prepared.width, int(x1 * scale) + pad),
+               min(prepared.height, int(y1 * scale) + pad))
+        if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+            continue
+        try:
+            read = _run(["--psm", "7", "-l", "eng"], encode_png(prepared.crop(box)), deadline,
+                        tmp_dir)
+        except OcrTimeout:
+            break
+        except OcrError:
+            continue
+        read = " ".join(read.split())
+        if read and read != text:
+            out.append({"text": read, "box": [x0, y0, x1, y1], "first_pass": text})
+    return out
+
+
+def _score(result: OcrResult) -> float:
+    """How much confidently read text a pass found: used to pick between the two readings of
+    a photo. Junk from noise comes back as short words with low confidence."""
+    return sum(max(0.0, w.conf - 40) * len(w.text) for w in result.words)

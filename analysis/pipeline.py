@@ -1,0 +1,353 @@
+"""The ``analyse`` pipeline: every stage not yet done, for every media and item, incrementally.
+
+Stages: OCR and hashes per image (in worker processes), selectors per item, the search index,
+then links (shared selectors, near-identical text, near-duplicate images). A stage's work is
+keyed by its engine, version and settings in ``analysis_runs``: finished work is not redone, and
+when the key changes the new result is added as a new version and becomes current while the old
+one stays. Results are written in batches by this process alone, so a killed run leaves a
+consistent case and the next run picks up where it stopped.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import hashlib
+import json
+import multiprocessing
+import os
+import signal
+import time
+from dataclasses import asdict, dataclass, field
+
+from evidence import store
+from evidence.case import Case
+from evidence.clock import now_utc
+from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, report
+
+from . import linking
+from .ocr import DEFAULT_LANGS, ocr_status
+from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr
+from .worker import analyse_media, init_worker
+
+HASH_ENGINE = "tideline-hash 1 (pHash 64 + PDQ 256, photo regions)"
+SELECTOR_ENGINE = "tideline-selectors 1"
+OCR_TIMEOUT = 90.0
+WRITE_EVERY = 25
+
+
+@dataclass
+class AnalysisReport:
+    ocr_done: int = 0
+    ocr_failed: int = 0
+    hashed: int = 0
+    hash_failed: int = 0
+    items_read: int = 0
+    indexed: int = 0
+    links: dict = field(default_factory=dict)
+    ocr_available: bool = True
+    ocr_message: str = ""
+    errors: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _key(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _ocr_key(version: str | None, langs: str) -> str:
+    return f"tesseract {version} langs={langs}"
+
+
+def _pending_media(case: Case, stage: str, engine_key: str) -> list[str]:
+    return [
+        r[0]
+        for r in case.db.execute(
+            """SELECT m.sha256 FROM media m WHERE m.readable = 1 AND m.mime LIKE 'image/%'
+               AND NOT EXISTS (SELECT 1 FROM analysis_runs r WHERE r.stage = ?
+                               AND r.target = m.sha256 AND r.engine_key = ?)
+               ORDER BY m.sha256""",
+            [stage, engine_key],
+        )
+    ]
+
+
+def _mark(case: Case, stage: str, target: str, engine_key: str, error: str | None) -> None:
+    case.db.execute(
+        "INSERT INTO analysis_runs (stage, target, engine_key, status, error, at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (stage, target, engine_key) DO UPDATE SET"
+        " status = excluded.status, error = excluded.error, at = excluded.at",
+        [stage, target, engine_key, "failed" if error else "done", error, now_utc()],
+    )
+
+
+def _store_ocr(case: Case, sha: str, ocr: dict) -> None:
+    case.db.execute("UPDATE ocr SET current = 0 WHERE media_sha256 = ?", [sha])
+    case.db.execute(
+        "INSERT INTO ocr (media_sha256, engine, engine_version, settings, text, mean_confidence,"
+        " script, words, current, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+        [sha, ocr["engine"], ocr["engine_version"] or "", json.dumps(ocr["settings"]),
+         ocr["text"], ocr["mean_confidence"], ocr["script"],
+         json.dumps(ocr["words"], ensure_ascii=False), now_utc()],
+    )
+
+
+def _store_hashes(case: Case, sha: str, hashes: dict) -> None:
+    case.db.execute("UPDATE regions SET current = 0 WHERE media_sha256 = ?", [sha])
+    for r in hashes["regions"]:
+        x0, y0, x1, y1 = r["box"]
+        cur = case.db.execute(
+            "INSERT INTO regions (media_sha256, engine, engine_version, settings, kind, x0, y0,"
+            " x1, y1, score, current, created_at) VALUES (?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, 1, ?)",
+            [sha, "tideline-hash", HASH_ENGINE, r["kind"], x0, y0, x1, y1,
+             None if r["low_quality"] else 1.0, now_utc()],
+        )
+        rid = cur.lastrowid
+        rows = [
+            (rid, "phash", r["phash"], None, "original"),
+            (rid, "phash", r["phash_mirror"], None, "mirror"),
+            (rid, "pdq", r["pdq"], r["pdq_quality"], "original"),
+        ]
+        rows += [(rid, "pdq", h, r["pdq_quality"], f"dihedral{i}")
+                 for i, h in enumerate(r.get("pdq_dihedral") or []) if i > 0]
+        case.db.conn.executemany(
+            "INSERT INTO hashes (region_id, algo, value, quality, variant) VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """End every worker's process group (the worker and any Tesseract it started)."""
+    for proc in list(getattr(pool, "_processes", {}).values()):
+        try:
+            if hasattr(os, "killpg"):
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:  # pragma: no cover
+                proc.kill()
+        except (ProcessLookupError, PermissionError, OSError):
+            pass
+
+
+def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers: int,
+                 progress: ProgressCallback | None, cancel: CancelToken | None) -> None:
+    hash_todo = set(_pending_media(case, "hash", HASH_ENGINE))
+    ocr_key = None
+    ocr_todo: set[str] = set()
+    if ocr_langs:
+        status = ocr_status(ocr_langs)
+        rep.ocr_available, rep.ocr_message = status.available, status.message
+        if status.available:
+            usable = "+".join(c for c in ocr_langs.split("+") if c not in status.missing_langs)
+            ocr_langs = usable
+            ocr_key = _ocr_key(status.engine_version, usable)
+            ocr_todo = set(_pending_media(case, "ocr", ocr_key))
+        else:
+            ocr_langs = None
+    else:
+        rep.ocr_available, rep.ocr_message = False, "OCR was not asked for (--no-ocr)."
+    todo = sorted(hash_todo | ocr_todo)
+    if not todo:
+        return
+    case.tmp_dir.mkdir(parents=True, exist_ok=True)
+    tasks = [
+        {"sha": sha, "path": str(case.vault.path_for(sha)), "hash": sha in hash_todo,
+         "ocr_langs": ocr_langs if sha in ocr_todo else None, "tmp_dir": str(case.tmp_dir),
+         "timeout": OCR_TIMEOUT}
+        for sha in todo
+    ]
+    pool = cf.ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+        initializer=init_worker, initargs=(str(case.tmp_dir),),
+    )
+    done = 0
+    pending_writes: list[dict] = []
+    last_write = time.monotonic()
+
+    def flush() -> None:
+        nonlocal last_write
+        if not pending_writes:
+            return
+        with case.transaction():
+            for res in pending_writes:
+                sha = res["sha"]
+                if "hashes" in res or "hash_error" in res:
+                    if "hashes" in res:
+                        _store_hashes(case, sha, res["hashes"])
+                        rep.hashed += 1
+                    else:
+                        rep.hash_failed += 1
+                        rep.errors.append({"media": sha, "stage": "hash",
+                                           "reason": res["hash_error"]})
+                    _mark(case, "hash", sha, HASH_ENGINE, res.get("hash_error"))
+                if ocr_key and ("ocr" in res or "ocr_error" in res):
+                    if "ocr" in res:
+                        _store_ocr(case, sha, res["ocr"])
+                        rep.ocr_done += 1
+                    else:
+                        rep.ocr_failed += 1
+                        rep.errors.append({"media": sha, "stage": "ocr",
+                                           "reason": res["ocr_error"]})
+                    _mark(case, "ocr", sha, ocr_key, res.get("ocr_error"))
+        pending_writes.clear()
+        last_write = time.monotonic()
+
+    try:
+        # Keep a bounded number of tasks in flight so a cancel stops quickly.
+        it = iter(tasks)
+        inflight: set[cf.Future] = set()
+        for task in it:
+            inflight.add(pool.submit(analyse_media, task))
+            if len(inflight) >= workers * 2:
+                break
+        while inflight:
+            finished, inflight = cf.wait(inflight, timeout=0.5,
+                                         return_when=cf.FIRST_COMPLETED)
+            for fut in finished:
+                pending_writes.append(fut.result())
+                done += 1
+                nxt = next(it, None)
+                if nxt is not None:
+                    inflight.add(pool.submit(analyse_media, nxt))
+            if len(pending_writes) >= WRITE_EVERY or time.monotonic() - last_write > 2:
+                flush()
+            report(progress, done, len(tasks), "Reading and hashing images")
+            check(cancel)
+        flush()
+    except BaseException:
+        # Cancel, Ctrl+C or an error: keep what finished, end the workers and their Tesseracts.
+        try:
+            flush()
+        finally:
+            _kill_workers(pool)
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _item_inputs(case: Case) -> dict[int, dict]:
+    items: dict[int, dict] = {}
+    for item_id, text, in_image in case.db.execute(
+        "SELECT id, text, text_in_image FROM items"
+    ):
+        items[item_id] = {"text": text or "", "text_in_image": in_image or "", "ocr": []}
+    for item_id, sha, ocr_id, words, text, settings, version in case.db.execute(
+        """SELECT DISTINCT s.item_id, s.media_sha256, o.id, o.words, o.text, o.settings,
+                  o.engine_version
+           FROM sightings s JOIN ocr o ON o.media_sha256 = s.media_sha256 AND o.current = 1
+           WHERE s.item_id IS NOT NULL ORDER BY s.item_id, o.id"""
+    ):
+        items[item_id]["ocr"].append((sha, ocr_id, words, text, settings, version))
+    return items
+
+
+def _read_item(item_id: int, inp: dict, regions: tuple[str, ...]) -> list[tuple]:
+    from .ocr import OcrResult, OcrWord
+
+    found = []
+    if inp["text"]:
+        found += [(s, None) for s in find_selectors(inp["text"], "text", regions)]
+    if inp["text_in_image"]:
+        found += [(s, None) for s in find_selectors(inp["text_in_image"], "text_in_image",
+                                                    regions)]
+    for sha, _ocr_id, words, text, settings, version in inp["ocr"]:
+        ocr = OcrResult(text, 0.0, [OcrWord(**w) for w in json.loads(words)], "tesseract",
+                        version, json.loads(settings), None)
+        found += [(s, sha) for s in find_selectors_in_ocr(ocr, regions)]
+        # Lines with numbers read a second time with a Latin model (see analysis.ocr).
+        have = {(s.kind, s.value) for s, _ in found}
+        for line in ocr.settings.get("number_lines", []):
+            for s in find_selectors(line["text"], "ocr", regions):
+                if s.kind in ("phone", "whatsapp") and (s.kind, s.value) not in have:
+                    s.boxes = [tuple(line["box"])]
+                    s.note = "read again with the English model"
+                    found.append((s, sha))
+                    have.add((s.kind, s.value))
+    return found
+
+
+def _selector_stage(case: Case, rep: AnalysisReport, regions: tuple[str, ...],
+                    progress: ProgressCallback | None, cancel: CancelToken | None) -> list[int]:
+    """Selectors of every item whose inputs (text, OCR versions, settings) changed."""
+    done_keys = dict(case.db.execute(
+        "SELECT target, engine_key FROM analysis_runs WHERE stage = 'selectors'"
+    ).fetchall())
+    inputs = _item_inputs(case)
+    todo = []
+    for item_id, inp in sorted(inputs.items()):
+        key = _key(SELECTOR_ENGINE, regions, inp["text"], inp["text_in_image"],
+                   [o[1] for o in inp["ocr"]])
+        if done_keys.get(str(item_id)) != key:
+            todo.append((item_id, key))
+    changed: list[int] = []
+    for start in range(0, len(todo), 500):
+        check(cancel)
+        with case.transaction() as db:
+            for item_id, key in todo[start : start + 500]:
+                db.execute("UPDATE selectors SET current = 0 WHERE item_id = ?", [item_id])
+                seen = set()
+                for s, sha in _read_item(item_id, inputs[item_id], regions):
+                    dedupe = (s.kind, s.value, s.found_in, sha, tuple(s.span))
+                    if dedupe in seen:
+                        continue
+                    seen.add(dedupe)
+                    db.execute(
+                        "INSERT INTO selectors (item_id, media_sha256, kind, value, shown,"
+                        " found_in, span, boxes, engine_version, current, created_at)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                        [item_id, sha, s.kind, s.value, s.shown, s.found_in,
+                         json.dumps(s.span), json.dumps(s.boxes) if s.boxes else None,
+                         SELECTOR_ENGINE, now_utc()],
+                    )
+                _mark(case, "selectors", str(item_id), key, None)
+                changed.append(item_id)
+        rep.items_read = len(changed)
+        report(progress, len(changed), len(todo), "Finding phone numbers and other selectors")
+    return changed
+
+
+def _index_stage(case: Case, rep: AnalysisReport, changed: list[int]) -> None:
+    indexed = {r[0] for r in case.db.execute("SELECT item_id FROM search_index")}
+    todo = sorted(set(changed) | (set(store.item_ids(case)) - {int(i) for i in indexed}))
+    if todo:
+        rep.indexed = store.index_items(case, todo)
+
+
+def analyse(
+    case: Case,
+    *,
+    ocr_langs: str | None = DEFAULT_LANGS,
+    workers: int | None = None,
+    regions: tuple[str, ...] = DEFAULT_REGIONS,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> AnalysisReport:
+    """Run every stage not yet done; see the module docstring."""
+    rep = AnalysisReport()
+    workers = workers or max(1, min(os.cpu_count() or 1, 8))
+    started = now_utc()
+    case.audit("analysis.started", {"ocr_langs": ocr_langs, "workers": workers})
+    try:
+        _media_stage(case, rep, ocr_langs, workers, progress, cancel)
+        check(cancel)
+        changed = _selector_stage(case, rep, tuple(regions), progress, cancel)
+        check(cancel)
+        report(progress, 0, None, "Updating the search index")
+        _index_stage(case, rep, changed)
+        check(cancel)
+        report(progress, 0, None, "Linking items")
+        rep.links = linking.update_links(case)["links"]
+        from . import imagelinks
+
+        rep.links.update(imagelinks.update_image_links(case))
+    except Cancelled:
+        case.audit("analysis.cancelled", {"started": started, **_summary(rep)})
+        raise
+    case.audit("analysis.finished", {"started": started, **_summary(rep)})
+    return rep
+
+
+def _summary(rep: AnalysisReport) -> dict:
+    d = rep.as_json()
+    d["errors"] = len(rep.errors)
+    return d

@@ -1,0 +1,466 @@
+"""Selectors: the phone numbers, WhatsApp and Telegram links, handles, emails, URLs and prices
+that identify who is behind an advert.
+
+Owns finding them in text (``find_selectors``) and in OCR output (``find_selectors_in_ocr``,
+which also mends numbers that OCR wrapped across two lines or returned in visual order inside a
+right-to-left line). Phone numbers are found and validated by the ``phonenumbers`` library and
+given as E.164.
+
+Ambiguous national numbers: a number written without a country code is tried in every hinted
+region. If it is valid in exactly one, that one is taken. If it is valid in several, a mobile
+reading wins over a fixed-line one (adverts give WhatsApp numbers, and Italian fixed lines keep
+their leading 0, so "0912 345 6789" would otherwise read as Italian before Iranian), then the
+first by hint order (callers put the case's likeliest region first); the other readings are kept
+in ``Selector.alternatives``, so a link or a reviewer can still see them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
+
+if TYPE_CHECKING:
+    from analysis.ocr import OcrResult
+
+__all__ = ["DEFAULT_REGIONS", "KINDS", "Selector", "find_selectors", "find_selectors_in_ocr"]
+
+DEFAULT_REGIONS: tuple[str, ...] = (
+    "TR", "LY", "TN", "EG", "MA", "DZ", "IT", "GR", "ES", "FR", "GB", "IR", "AF", "IQ", "SY", "PK",
+)
+
+KINDS = ("phone", "whatsapp", "telegram", "handle", "email", "url", "price")
+
+Box = tuple[int, int, int, int]
+
+
+@dataclass
+class Selector:
+    kind: str  # one of KINDS
+    value: str  # E.164 for phone/whatsapp, "@name" for telegram/handle, "1500 EUR" for price
+    shown: str  # exactly as in the text
+    found_in: str  # "text", "ocr", ...
+    span: tuple[int, int]  # start, end in the text searched
+    boxes: list[Box] | None = None  # OCR word boxes, original image pixels
+    alternatives: list[str] = field(default_factory=list)  # other readings (other regions)
+    note: str = ""  # how it was found when that was not plain reading
+
+
+# -- normalising with a map back to the original text ------------------------------------------
+
+_DIGITS = {cp: str(i) for i in range(10) for cp in (0x0660 + i, 0x06F0 + i)}
+_SPACES = "\u00a0\u202f\u2007\u2009\u200a\u2002\u2003\u3000"
+_DROP = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069" \
+    "\u061c\ufeff"
+_MAP = {
+    **{chr(cp): d for cp, d in _DIGITS.items()},
+    **{c: " " for c in _SPACES},
+    "\u060c": ",",  # Arabic comma stays a list separator, never glue between groups
+    "\u066b": ".",  # Arabic decimal separator
+    "\u066c": ",",  # Arabic thousands separator
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-",
+    "\uff0b": "+",
+}
+
+
+def _normalise(text: str) -> tuple[str, list[int]]:
+    """Latin digits, plain spaces and dashes, bidi marks dropped; ``index[i]`` is where the
+    i-th normalised character came from (with one extra entry for the end)."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(text):
+        if ch in _DROP:
+            continue
+        out.append(_MAP.get(ch, ch))
+        index.append(i)
+    index.append(len(text))
+    return "".join(out), index
+
+
+def _orig_span(index: list[int], start: int, end: int) -> tuple[int, int]:
+    return index[start], index[end - 1] + 1 if end > start else index[start]
+
+
+# -- phone numbers ----------------------------------------------------------------------------
+
+# Things phonenumbers can take for numbers in some region but that are not: dates, times,
+# years next to months.
+_DATE = re.compile(r"^\(?\d{1,4}[./-]\d{1,2}[./-]\d{1,4}\)?$")
+_TIME = re.compile(r"\d{1,2}:\d{2}")
+
+_CURRENCY = (
+    r"€|\$|£|₺|euros?|eur|usd|dollars?|gbp|pounds?|lira|lire|tl|try|دولار|یورو|يورو|ليرة|لیر"
+)
+_CURRENCY_NEAR = re.compile(rf"^\s*(?:{_CURRENCY})(?![a-z])", re.I)
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s*$", re.I)
+
+
+_MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+
+
+@dataclass
+class _Phone:
+    start: int
+    end: int
+    e164: str
+    alternatives: list[str]
+
+
+def _looks_like_other_number(norm: str, start: int, end: int) -> bool:
+    raw = norm[start:end].strip()
+    if _DATE.match(raw) or _TIME.search(raw):
+        return True
+    return bool(_CURRENCY_NEAR.match(norm[end:end + 12])) or bool(
+        _CURRENCY_BEFORE.search(norm[max(0, start - 12):start])
+    )
+
+
+def _is_international(raw: str) -> bool:
+    return raw.lstrip("([ ").startswith(("+", "00"))
+
+
+def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
+    """Every valid phone number in normalised text, overlapping readings merged."""
+    if not re.search(r"\d{2}", norm):
+        return []
+    # start, end, e164, rank (not mobile, hint order), international
+    found: list[tuple[int, int, str, tuple[bool, int], bool]] = []
+    for rank, region in enumerate(regions):
+        for m in PhoneNumberMatcher(norm, region, leniency=Leniency.VALID):
+            if _looks_like_other_number(norm, m.start, m.end):
+                continue
+            e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
+            mobile = phonenumbers.number_type(m.number) in _MOBILE
+            found.append(
+                (m.start, m.end, e164, (not mobile, rank), _is_international(m.raw_string))
+            )
+    found.sort(key=lambda f: (f[0], -f[1]))
+    phones: list[_Phone] = []
+    group: list[tuple[int, int, str, tuple[bool, int], bool]] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        intl = [g for g in group if g[4]]
+        pool = intl or group
+        # International numbers mean the same everywhere; national ones go by hint order.
+        pool.sort(key=lambda g: (g[3], -(g[1] - g[0])))
+        best = pool[0]
+        alts: list[str] = []
+        for g in sorted(pool, key=lambda g: g[3]):
+            if g[2] != best[2] and g[2] not in alts:
+                alts.append(g[2])
+        phones.append(_Phone(best[0], best[1], best[2], alts))
+
+    for f in found:
+        if group and f[0] >= max(g[1] for g in group):
+            flush()
+            group = []
+        group.append(f)
+    flush()
+    return phones
+
+
+# -- links, handles, emails, urls, prices -------------------------------------------------------
+
+_WA_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?"
+    r"(?:wa\.me/|(?:api\.|web\.)?whatsapp\.com/send/?\?(?:[^\s#]*?&)?phone=)"
+    r"(\+?[\d\s-]{7,20}\d)",
+    re.I,
+)
+_TG_LINK = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:t\.me|telegram\.me|telegram\.dog)/(?!joinchat|\+)"
+    r"([A-Za-z][A-Za-z0-9_]{3,31})\b",
+    re.I,
+)
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b"
+)
+_HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z][A-Za-z0-9_.]{2,30}[A-Za-z0-9_])")
+_TLDS = (
+    "com|net|org|info|biz|me|io|co|ly|tr|it|gr|fr|uk|ir|af|iq|sy|pk|eg|ma|dz|tn|es|de|eu|app|link"
+)
+_URL = re.compile(
+    rf"(?:https?://|www\.)[^\s<>\"'،]+"
+    rf"|(?<![\w@.])(?:[a-z0-9-]+\.)+(?:{_TLDS})(?:/[^\s<>\"'،]*)?(?![\w@])",
+    re.I,
+)
+_URL_TRAIL = ".,;:!?)]}'\"»،"
+
+_NUM = r"\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_PRICE = re.compile(
+    rf"(?P<cur1>€|\$|£|₺|(?:eur|usd|gbp|tl)(?![a-z]))\s?(?P<num1>{_NUM})(?!\d)"
+    rf"|(?<![\d.,])(?P<num2>{_NUM})\s?(?P<cur2>{_CURRENCY})(?![a-z\u0621-\u064a\u06a9-\u06cc])",
+    re.I,
+)
+_CURRENCY_CODE = {
+    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "یورو": "EUR", "يورو": "EUR",
+    "$": "USD", "usd": "USD", "dollar": "USD", "dollars": "USD", "دولار": "USD",
+    "£": "GBP", "gbp": "GBP", "pound": "GBP", "pounds": "GBP",
+    "₺": "TRY", "tl": "TRY", "try": "TRY", "lira": "TRY", "lire": "TRY", "ليرة": "TRY",
+    "لیر": "TRY",
+}
+
+
+def _amount(num: str) -> str:
+    num = num.replace(" ", "").replace("'", "")
+    # A separator followed by exactly three digits groups thousands; otherwise it is decimal.
+    parts = re.split(r"[.,]", num)
+    if len(parts) > 1 and len(parts[-1]) != 3:
+        whole, frac = "".join(parts[:-1]), parts[-1]
+    else:
+        whole, frac = "".join(parts), ""
+    whole = whole.lstrip("0") or "0"
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+def find_selectors(
+    text: str, found_in: str = "text", region_hints: Sequence[str] = DEFAULT_REGIONS
+) -> list[Selector]:
+    """All selectors in ``text``, in order of position; spans index ``text`` itself."""
+    if not isinstance(text, str):
+        raise TypeError(f"find_selectors expects text, not {type(text).__name__}.")
+    regions = _check_regions(region_hints)
+    norm, index = _normalise(text)
+    found: list[Selector] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, value: str, start: int, end: int, **extra) -> None:
+        o0, o1 = _orig_span(index, start, end)
+        found.append(Selector(kind, value, text[o0:o1], found_in, (o0, o1), **extra))
+        taken.append((start, end))
+
+    for m in _WA_LINK.finditer(norm):
+        digits = re.sub(r"\D", "", m.group(1))
+        e164 = _valid_international(digits)
+        if e164:
+            add("whatsapp", e164, m.start(), m.end())
+        else:
+            taken.append((m.start(), m.end()))  # a broken number in a link is not a phone
+    for m in _TG_LINK.finditer(norm):
+        if not _overlaps(m.span(), taken):
+            add("telegram", "@" + m.group(1).lower(), m.start(), m.end())
+    for m in _EMAIL.finditer(norm):
+        if not _overlaps(m.span(), taken):
+            add("email", m.group(0).lower(), m.start(), m.end())
+    for m in _URL.finditer(norm):
+        start, end = m.span()
+        while end > start and norm[end - 1] in _URL_TRAIL:
+            end -= 1
+        if end > start and not _overlaps((start, end), taken):
+            add("url", _url_value(norm[start:end]), start, end)
+    for m in _HANDLE.finditer(norm):
+        if not _overlaps(m.span(), taken):
+            add("handle", "@" + m.group(1).lower().rstrip("."), m.start(), m.end())
+    for m in _PRICE.finditer(norm):
+        if _overlaps(m.span(), taken):
+            continue
+        num = m.group("num1") or m.group("num2")
+        cur = (m.group("cur1") or m.group("cur2")).lower()
+        add("price", f"{_amount(num)} {_CURRENCY_CODE[cur]}", m.start(), m.end())
+    for p in _find_phones(norm, regions):
+        if not _overlaps((p.start, p.end), taken):
+            add("phone", p.e164, p.start, p.end, alternatives=p.alternatives)
+    found.sort(key=lambda s: s.span)
+    return found
+
+
+def _check_regions(region_hints: Sequence[str]) -> list[str]:
+    if isinstance(region_hints, str):
+        region_hints = [region_hints]
+    regions = [r.upper() for r in region_hints]
+    supported = phonenumbers.SUPPORTED_REGIONS
+    bad = [r for r in regions if r not in supported]
+    if bad:
+        raise ValueError(f"Unknown region code(s) for phone numbers: {', '.join(bad)}.")
+    return regions or ["ZZ"]
+
+
+def _valid_international(digits: str) -> str | None:
+    digits = digits[2:] if digits.startswith("00") else digits
+    try:
+        num = phonenumbers.parse("+" + digits, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    return phonenumbers.format_number(num, PhoneNumberFormat.E164)
+
+
+def _url_value(url: str) -> str:
+    value = re.sub(r"^https?://", "", url, flags=re.I).lower()
+    value = re.sub(r"^www\.", "", value)
+    return value.rstrip("/")
+
+
+# -- OCR ----------------------------------------------------------------------------------------
+
+_GROUP = re.compile(r"^[(\[]?\+?\d+\+?[)\]]?[-.]?$")
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+
+
+@dataclass
+class _Token:
+    start: int  # in the joined OCR text
+    end: int
+    norm: str
+    box: Box
+
+
+def find_selectors_in_ocr(
+    ocr: OcrResult, region_hints: Sequence[str] = DEFAULT_REGIONS
+) -> list[Selector]:
+    """Selectors in OCR output, with ``found_in="ocr"`` and the boxes of the words they came
+    from. Spans index ``ocr.text``. Beyond plain reading it mends two OCR habits, and keeps a
+    mended number only when it is a valid phone number:
+
+    * a number wrapped across two lines: the trailing digit groups of one line are joined to
+      the leading digit groups of the next;
+    * a number inside a right-to-left line whose digit groups came back in visual order
+      ("78 56 234 501 90+"): the groups are read in reverse when the line has Arabic-script
+      letters or the plus sign trails.
+
+    A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
+    followed by at least nine more digits.
+    """
+    regions = _check_regions(region_hints)
+    lines, text = _ocr_lines(ocr)
+    if not lines:
+        return find_selectors(ocr.text, "ocr", regions)
+    found = find_selectors(text, "ocr", regions)
+    all_tokens = [t for line in lines for t in line]
+    for sel in found:
+        sel.boxes = [t.box for t in all_tokens if t.start < sel.span[1] and sel.span[0] < t.end]
+
+    def known(value: str, span: tuple[int, int]) -> bool:
+        return any(
+            s.value == value or (s.span[0] < span[1] and span[0] < s.span[1]) for s in found
+            if s.kind in ("phone", "whatsapp")
+        )
+
+    def try_tokens(tokens: list[_Token], reverse: bool, note: str) -> None:
+        ordered = list(reversed(tokens)) if reverse else tokens
+        parts = [t.norm for t in ordered]
+        if reverse:
+            parts = [p[:-1] if p.endswith("+") else p for p in parts]
+            if tokens[-1].norm.endswith("+"):
+                parts[0] = "+" + parts[0]
+        candidate = " ".join(parts)
+        if not _dialable_start(candidate):
+            return
+        phones = _find_phones(candidate, regions)
+        if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
+            return  # only a reading that uses every group is a mended number
+        span = (tokens[0].start, tokens[-1].end)
+        if known(phones[0].e164, span):
+            return
+        found.append(Selector(
+            "phone", phones[0].e164, text[span[0]:span[1]], "ocr", span,
+            boxes=[t.box for t in tokens], alternatives=phones[0].alternatives, note=note,
+        ))
+
+    for i, line in enumerate(lines):
+        line_text = " ".join(t.norm for t in line)
+        rtl = bool(_ARABIC_LETTER.search(line_text))
+        for run in _digit_runs(line):
+            if _digits(run) >= 7 and (rtl or run[-1].norm.endswith("+")):
+                try_tokens(run, reverse=True, note="digit groups read in visual order")
+        if i + 1 < len(lines):
+            tail = _edge_run(line, from_end=True)
+            head = _edge_run(lines[i + 1], from_end=False)
+            if tail and head and _digits(tail + head) >= 8:
+                try_tokens(tail + head, reverse=False, note="number wrapped across two lines")
+    for sel in found:
+        if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
+            sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
+    found.sort(key=lambda s: s.span)
+    return found
+
+
+# Tesseract's Arabic and Persian models misread Eastern digits (measured in
+# bench/ocr_choices.md), and a misread number usually mixes digit scripts ("۲۳۰۵۰۱ 01").
+_MIXED_NOTE = "digits in mixed scripts, likely misread: check the image"
+
+
+def _mixed_digit_scripts(shown: str) -> bool:
+    scripts = {
+        "latin" if "0" <= ch <= "9" else "arabic" if "\u0660" <= ch <= "\u0669" else "persian"
+        for ch in shown
+        if ch.isdigit() and ("0" <= ch <= "9" or "\u0660" <= ch <= "\u0669"
+                             or "\u06f0" <= ch <= "\u06f9")
+    }
+    return len(scripts) > 1
+
+
+def _dialable_start(candidate: str) -> bool:
+    """A mended number is a guess, so it must look dialable from its first digit: "+" or
+    "00", or a trunk "0" with at least ten digits. A year, a price or a time never does. This
+    gives up mending national numbers of regions without a trunk 0 (TN, IT, GR, ES)."""
+    digits = re.sub(r"\D", "", candidate)
+    if candidate.lstrip("([").startswith("+") or digits.startswith("00"):
+        return True
+    return digits.startswith("0") and len(digits) >= 10
+
+
+def _digits(tokens: list[_Token]) -> int:
+    return sum(ch.isdigit() for t in tokens for ch in t.norm)
+
+
+def _ocr_lines(ocr: OcrResult) -> tuple[list[list[_Token]], str]:
+    """Words grouped into lines and the text they make, joined the way ``ocr_image`` joins
+    them (words by spaces, lines by newlines), so spans agree with ``ocr.text``."""
+    lines: list[list[_Token]] = []
+    pieces: list[str] = []
+    pos = 0
+    last = None
+    for w in ocr.words:
+        key = (w.block, w.par, w.line)
+        if key != last:
+            if lines:
+                pieces.append("\n")
+                pos += 1
+            lines.append([])
+            last = key
+        elif lines[-1]:
+            pieces.append(" ")
+            pos += 1
+        norm, _ = _normalise(w.text)
+        lines[-1].append(_Token(pos, pos + len(w.text), norm, tuple(w.box)))
+        pieces.append(w.text)
+        pos += len(w.text)
+    return lines, "".join(pieces)
+
+
+def _digit_runs(line: list[_Token]) -> list[list[_Token]]:
+    runs: list[list[_Token]] = []
+    current: list[_Token] = []
+    for t in line:
+        if _GROUP.match(t.norm):
+            current.append(t)
+        else:
+            if len(current) >= 2:
+                runs.append(current)
+            current = []
+    if len(current) >= 2:
+        runs.append(current)
+    return runs
+
+
+def _edge_run(line: list[_Token], from_end: bool) -> list[_Token]:
+    seq = reversed(line) if from_end else iter(line)
+    run: list[_Token] = []
+    for t in seq:
+        if not _GROUP.match(t.norm):
+            break
+        run.append(t)
+    return list(reversed(run)) if from_end else run

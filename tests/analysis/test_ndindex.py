@@ -1,0 +1,134 @@
+"""The near-duplicate index gives exactly the brute-force answer, whichever strategy it picks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from analysis import ndindex
+from analysis.ndindex import HammingIndex
+
+
+def distance_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """All Hamming distances by unpacked bits and a matrix product, independent of the index."""
+    x = np.unpackbits(a, axis=1).astype(np.float32)
+    y = np.unpackbits(b, axis=1).astype(np.float32)
+    return np.rint(x @ (1 - y).T + (1 - x) @ y.T).astype(np.int64)
+
+
+def reference_pairs(ids: np.ndarray, dist: np.ndarray, t: int) -> set[tuple[int, int, int]]:
+    a, b = np.nonzero(np.triu(dist <= t, k=1))
+    i, j = ids[a], ids[b]
+    return set(zip(np.minimum(i, j).tolist(), np.maximum(i, j).tolist(), dist[a, b].tolist(),
+                   strict=True))
+
+
+def as_set(result: tuple[np.ndarray, np.ndarray, np.ndarray]) -> set[tuple[int, int, int]]:
+    i, j, d = result
+    assert np.all(i < j)
+    triples = list(zip(i.tolist(), j.tolist(), d.tolist(), strict=True))
+    assert len(triples) == len(set(triples)), "a pair was reported twice"
+    return set(triples)
+
+
+def random_hashes(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
+    return rng.integers(0, 256, (n, bits // 8), dtype=np.uint8)
+
+
+def clumpy_hashes(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
+    """Biased bits, exact duplicates and tight clusters, as real hashes of reposts are."""
+    p = rng.beta(0.7, 0.7, bits)
+    mat = rng.random((n, bits)) < p
+    for start in range(0, n // 2, 60):
+        proto = mat[start]
+        for row in range(start + 1, min(start + 60, n)):
+            mat[row] = proto
+            mat[row, rng.choice(bits, int(rng.integers(0, 6)), replace=False)] ^= True
+    mat[n - 10 :] = mat[0]
+    return np.packbits(mat, axis=1)
+
+
+@pytest.fixture(params=["mih", "brute", "auto"])
+def strategy(request, monkeypatch):
+    """Force each search strategy in turn (and let the cost model choose once)."""
+    monkeypatch.setattr(ndindex, "_SMALL", 8)
+    if request.param == "mih":
+        monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 1e9)
+    elif request.param == "brute":
+        monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 0.0)
+    return request.param
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+@pytest.mark.parametrize("kind", ["random", "clumpy"])
+def test_pairs_match_brute_force(strategy: str, bits: int, kind: str) -> None:
+    rng = np.random.default_rng(bits + len(kind))
+    n = 1200
+    hashes = random_hashes(rng, n, bits) if kind == "random" else clumpy_hashes(rng, n, bits)
+    ids = rng.permutation(10 * n)[:n].astype(np.int64)
+    index = HammingIndex(bits)
+    # Several adds of uneven size, so the index holds more than one segment.
+    for part in np.split(np.arange(n), [700, 1000, 1150]):
+        index.add(ids[part], hashes[part])
+    assert len(index) == n
+    dist = distance_matrix(hashes, hashes)
+    for t in ([0, 3, 10, 16] if bits == 64 else [0, 31, 60]):
+        assert as_set(index.pairs_within(t)) == reference_pairs(ids, dist, t), t
+
+
+def test_pairs_are_sorted_and_exact_duplicates_found_at_zero() -> None:
+    rng = np.random.default_rng(7)
+    hashes = random_hashes(rng, 300, 64)
+    hashes[[10, 50, 290]] = hashes[5]
+    index = HammingIndex(64)
+    index.add(np.arange(300, dtype=np.int64) * 3, hashes)
+    i, j, d = index.pairs_within(0)
+    assert set(zip(i.tolist(), j.tolist(), strict=True)) >= {(15, 30), (15, 150), (30, 870)}
+    assert np.all(d == 0)
+    order = np.lexsort((j, i))
+    assert np.array_equal(order, np.arange(len(i)))
+
+
+def test_query_matches_brute_force(strategy: str) -> None:
+    rng = np.random.default_rng(3)
+    stored = clumpy_hashes(rng, 900, 64)
+    ids = np.arange(900, dtype=np.int64) + 1000
+    index = HammingIndex(64)
+    index.add(ids[:500], stored[:500])
+    index.add(ids[500:], stored[500:])
+    new = np.concatenate([stored[rng.integers(0, 900, 40)], random_hashes(rng, 40, 64)])
+    new[:20, 0] ^= 1
+    rows, found, dists = index.query(new, 8)
+    dist = distance_matrix(new, stored)
+    r, k = np.nonzero(dist <= 8)
+    expected = set(zip(r.tolist(), ids[k].tolist(), dist[r, k].tolist(), strict=True))
+    got = set(zip(rows.tolist(), found.tolist(), dists.tolist(), strict=True))
+    assert got == expected
+    assert len(got) == len(rows)
+
+
+def test_empty_index_and_bad_input() -> None:
+    index = HammingIndex(64)
+    assert len(index) == 0
+    assert all(len(a) == 0 for a in index.pairs_within(5))
+    assert all(len(a) == 0 for a in index.query(np.zeros((2, 8), np.uint8), 5))
+    with pytest.raises(ValueError, match="uint8 array of shape"):
+        index.add(np.arange(2), np.zeros((2, 4), np.uint8))
+    with pytest.raises(ValueError, match="one id per hash"):
+        index.add(np.arange(3), np.zeros((2, 8), np.uint8))
+    with pytest.raises(ValueError, match="unique"):
+        index.add(np.array([1, 1]), np.zeros((2, 8), np.uint8))
+    index.add(np.array([1, 2]), np.zeros((2, 8), np.uint8))
+    with pytest.raises(ValueError, match="already in the index"):
+        index.add(np.array([2]), np.zeros((1, 8), np.uint8))
+    with pytest.raises(ValueError, match="non-negative integer"):
+        index.pairs_within(-1)
+    with pytest.raises(ValueError, match="multiple of 8"):
+        HammingIndex(60)
+
+
+def test_threshold_at_full_width_pairs_everything() -> None:
+    rng = np.random.default_rng(11)
+    index = HammingIndex(64)
+    index.add(np.arange(40, dtype=np.int64), random_hashes(rng, 40, 64))
+    assert len(index.pairs_within(64)[0]) == 40 * 39 // 2

@@ -1,0 +1,134 @@
+"""Tests for analysis.ocr with the real Tesseract on images drawn in fixtures.
+
+Without Tesseract or a language these skip with the ocr_status message; under CI=true they
+fail instead (see conftest.require_ocr).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+
+import pytest
+from PIL import Image
+
+from analysis import ocr
+from analysis.ocr import OcrError, OcrTimeout, OcrUnavailable, ocr_image, ocr_status
+from analysis.selectors import find_selectors_in_ocr
+
+TR = "+905012345678"  # phonenumbers' example Turkish mobile
+AR = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def phones(result) -> list[str]:
+    return [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
+
+
+def test_status_reports_missing_program(monkeypatch):
+    monkeypatch.setattr(ocr, "TESSERACT_CMD", "tesseract-not-installed-here")
+    st = ocr_status("eng")
+    assert not st.available
+    assert st.message == "OCR is unavailable: the Tesseract program is not installed."
+    with pytest.raises(OcrUnavailable, match="not installed"):
+        ocr_image(Image.new("RGB", (50, 50), "white"), "eng")
+
+
+def test_status_names_missing_language(require_ocr):
+    st = ocr_status("eng+zzz")
+    assert st.available and st.missing_langs == ["zzz"]
+    assert st.message == "OCR is unavailable for zzz: the 'zzz' language data is not installed."
+    st = ocr_status("eng+ara+fas+fra+tur")
+    assert st.available and st.missing_langs == [] and st.engine_version
+    assert ocr_status("eng+ara+fas+fra+tur") is st  # cached
+    assert "not a list" in ocr_status("eng; rm").message
+
+
+def test_english_caption_with_boxes_in_original_pixels(require_ocr, render, tmp_path,
+                                                       monkeypatch):
+    img = render(["Boat to Italy every Friday", "Call or WhatsApp +90 501 234 56 78"])
+    # Stand in a watched folder for the system temp folder, for Python and for Tesseract.
+    system_tmp = tmp_path / "system-tmp"
+    case_tmp = tmp_path / "case-cache"
+    system_tmp.mkdir()
+    case_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))
+    monkeypatch.setenv("TMPDIR", str(system_tmp))
+    res = ocr_image(img, "eng+ara+fas+fra+tur", tmp_dir=case_tmp)
+    assert list(system_tmp.iterdir()) == []
+    assert "Boat to Italy every Friday" in res.text
+    assert res.script == "Latin" and res.engine == "tesseract" and res.engine_version
+    assert res.settings["psm"] == 3 and res.settings["langs"] == "eng+ara+fas+fra+tur"
+    assert res.mean_confidence > 80
+    (italy,) = [w for w in res.words if w.text == "Italy"]
+    # "Italy" is drawn at x = 26 + width("Boat to "), y = 26 at 26 px: about x 130-190.
+    x0, y0, x1, y1 = italy.box
+    assert 110 < x0 < 150 and 170 < x1 < 210 and 20 < y0 < 40 and 45 < y1 < 65
+    assert phones(res) == [TR]
+
+
+def test_arabic_caption_with_number(require_ocr, render):
+    img = render(["رحلة إلى إيطاليا كل يوم جمعة", "واتساب 0501 234 56 78 فقط"], rtl=True)
+    res = ocr_image(img)
+    assert res.script == "Arabic"
+    assert "إيطاليا" in res.text
+    assert phones(res) == [TR]
+
+
+def test_rtl_line_with_international_number(require_ocr, render):
+    res = ocr_image(render(["واتساب +90 501 234 56 78"], rtl=True))
+    assert phones(res) == [TR]
+
+
+def test_persian_caption_with_persian_digits(require_ocr, render):
+    img = render(["سفر به ایتالیا هر هفته", "تماس با شماره " + "0912 345 6789".translate(FA)],
+                 rtl=True)
+    res = ocr_image(img)
+    assert res.script == "Arabic"
+    assert "ایتالیا" in res.text and "شماره" in res.text
+    # Tesseract reads the leading groups reliably and the Persian digits come back as such.
+    assert "۰۹۱۲" in res.text
+    assert re.search("[۰-۹]{3}", res.text.split("\n")[-1])
+
+
+def test_dark_mode_is_inverted(require_ocr, render):
+    res = ocr_image(render(["Boat to Italy every Friday", "WhatsApp +90 501 234 56 78"],
+                           dark=True))
+    assert "invert" in res.settings["steps"]
+    assert "Boat to Italy every Friday" in res.text
+    assert phones(res) == [TR]
+
+
+def test_tiny_text_is_upscaled_and_boxes_scaled_back(require_ocr, render):
+    img = render(["Boat to Italy every Friday", "WhatsApp +90 501 234 56 78"], size=12,
+                 width=300)
+    res = ocr_image(img)
+    assert res.settings["scale"] > 2
+    assert "Boat to Italy every Friday" in res.text
+    assert phones(res) == [TR]
+    for w in res.words:
+        assert 0 <= w.box[0] < w.box[2] <= img.width and 0 <= w.box[1] < w.box[3] <= img.height
+
+
+def test_number_wrapped_across_two_lines(require_ocr, render):
+    res = ocr_image(render(["Boats every Friday, call +90 501 234", "56 78 for places"]))
+    sels = [s for s in find_selectors_in_ocr(res) if s.kind == "phone"]
+    assert [(s.value, s.note) for s in sels] == [(TR, "number wrapped across two lines")]
+
+
+def test_timeout_is_a_clear_error(require_ocr, render):
+    with pytest.raises(OcrTimeout, match="stopped"):
+        ocr_image(render(["Boat to Italy"] * 8), timeout=0.01)
+
+
+def test_bad_input_is_a_clear_error(require_ocr, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"not an image")
+    with pytest.raises(OcrError, match="cannot be read"):
+        ocr_image(broken)
+    with pytest.raises(OcrError, match="does not exist"):
+        ocr_image(tmp_path / "missing.png")
+    with pytest.raises(OcrError, match="temporary folder"):
+        ocr_image(Image.new("RGB", (20, 20)), tmp_dir=tmp_path / "nope")
+    with pytest.raises(OcrUnavailable, match="zzz"):
+        ocr.ocr_image_with(Image.new("RGB", (20, 20)), "zzz")

@@ -1,0 +1,257 @@
+"""Tests for analysis.selectors: phone recall and precision, links, handles, prices, OCR mending.
+
+Every phone number is phonenumbers' example mobile number for its region with the last digits
+varied, so none belongs to anyone.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+import pytest
+from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+from analysis.ocr import OcrResult, OcrWord
+from analysis.selectors import DEFAULT_REGIONS, Selector, find_selectors, find_selectors_in_ocr
+
+AR = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def mobile(region: str, last: str = "78") -> phonenumbers.PhoneNumber:
+    """The region's example mobile number with its last digits replaced."""
+    ex = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    national = str(ex.national_number)
+    num = phonenumbers.parse(f"+{ex.country_code}{national[: -len(last)]}{last}", None)
+    assert phonenumbers.is_valid_number(num)
+    return num
+
+
+def e164(region: str, last: str = "78") -> str:
+    return phonenumbers.format_number(mobile(region, last), PhoneNumberFormat.E164)
+
+
+def intl(region: str, last: str = "78") -> str:
+    return phonenumbers.format_number(mobile(region, last), PhoneNumberFormat.INTERNATIONAL)
+
+
+def national(region: str, last: str = "78") -> str:
+    return phonenumbers.format_number(mobile(region, last), PhoneNumberFormat.NATIONAL)
+
+
+TR = e164("TR", "78")  # +905012345678
+TR_DIGITS = TR[1:]
+
+POSITIVES = [
+    (f"Call {intl('TR')} now", TR),
+    (f"wa.me/{TR_DIGITS}", TR),
+    (f"https://api.whatsapp.com/send?phone={TR_DIGITS}&text=hello", TR),
+    (f"0090 {intl('TR')[4:]}", TR),
+    ("(0501) 234-56-78", TR),
+    ("0501.234.56.78", TR),
+    (f"{national('TR')}".translate(AR), TR),  # Arabic-Indic digits
+    (f"تماس {national('IR', '89')}".translate(FA), e164("IR", "89")),  # Persian digits
+    (f"{intl('TR')}".replace(" ", "\u00a0", 1).replace("501", "501\u200f"), TR),
+    ("\u202a" + intl("TR") + "\u202c", TR),
+    (f"Whatsapp: {intl('LY', '42')}", e164("LY", "42")),
+    (f"{national('GR', '11')} Athens", e164("GR", "11")),
+    (f"{intl('IQ', '55')}", e164("IQ", "55")),
+    (f"{intl('GB', '99')}", e164("GB", "99")),
+    (f"{intl('EG', '21')}", e164("EG", "21")),
+    (f"للتواصل {intl('SY', '12')}".translate(AR), e164("SY", "12")),
+    (f"{national('PK', '31')}", e164("PK", "31")),
+]
+
+NEGATIVES = [
+    "Departures in 2026 and 2027",
+    "price 1500€ per person",
+    "1500 EUR, children 750 EUR",
+    "leaves at 10:15 and 22:30",
+    "on 02.03.2026 from the harbour",
+    "on 02/03/2026",
+    "2026-03-02 10:15:00",
+    "ID 123456789",
+    "١٥٠٠ يورو",
+    "۱۵۰۰۰۰۰ تومان",
+    "Boat 12 m, 45 places, 3 engines",
+    "wa.me/90123",  # a link with a broken number is not a phone either
+    "Total 15000000 TL",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POSITIVES)
+def test_phone_recall(text, expected):
+    found = [s for s in find_selectors(text, "text") if s.kind in ("phone", "whatsapp")]
+    assert [s.value for s in found] == [expected]
+    sel = found[0]
+    assert text[sel.span[0] : sel.span[1]] == sel.shown
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_phone_precision(text):
+    assert [s for s in find_selectors(text) if s.kind in ("phone", "whatsapp")] == []
+
+
+def test_recall_and_precision_over_the_table():
+    hits = sum(
+        any(s.value == exp for s in find_selectors(t)) for t, exp in POSITIVES
+    )
+    false = sum(
+        1 for t in NEGATIVES for s in find_selectors(t) if s.kind in ("phone", "whatsapp")
+    )
+    assert hits == len(POSITIVES)
+    assert false == 0
+
+
+def test_spans_point_into_the_original_text():
+    text = "السعر ١٥٠٠ يورو، واتساب \u200f٠٥٠١ ٢٣٤ ٥٦ ٧٨\u200f"
+    sels = find_selectors(text, "text")
+    assert [(s.kind, s.value) for s in sels] == [("price", "1500 EUR"), ("phone", TR)]
+    for s in sels:
+        assert text[s.span[0] : s.span[1]] == s.shown
+    assert sels[1].shown == "٠٥٠١ ٢٣٤ ٥٦ ٧٨"
+
+
+def test_whatsapp_link_is_not_also_a_phone():
+    sels = find_selectors(f"wa.me/{TR_DIGITS} or {intl('TR', '79')}")
+    assert [(s.kind, s.value) for s in sels] == [("whatsapp", TR), ("phone", e164("TR", "79"))]
+
+
+def test_ambiguous_national_number_prefers_mobile_then_hint_order():
+    iran = national("IR", "89")  # "0912 345 6789" is also a valid Italian fixed line
+    (sel,) = find_selectors(iran)
+    assert sel.value == e164("IR", "89")
+    assert "+3909123456789" in sel.alternatives
+    (sel,) = find_selectors("06 12 34 56 78", region_hints=["FR", "MA"])
+    assert sel.value == "+33612345678"
+    assert sel.alternatives == ["+212612345678"]
+    (sel,) = find_selectors("06 12 34 56 78", region_hints=["MA", "FR"])
+    assert sel.value == "+212612345678"
+    # Mobile in both Britain and Iraq: the default hints list GB first; the other is kept.
+    (sel,) = find_selectors(national("IQ", "55"))
+    assert (sel.value, sel.alternatives[0]) == ("+447912345655", e164("IQ", "55"))
+    (sel,) = find_selectors(national("IQ", "55"), region_hints=["IQ", "GB"])
+    assert sel.value == e164("IQ", "55")
+
+
+def test_two_numbers_separated_by_arabic_comma():
+    sels = find_selectors(f"{national('TR')}، {national('TR', '79')}")
+    assert [s.value for s in sels] == [TR, e164("TR", "79")]
+
+
+def test_other_selectors():
+    text = (
+        "Sea Star Travel (fictional): t.me/SeaStarTravel, @Sea_Star_Travel, "
+        "mail Sea.Star@Example.com, see www.Facebook.com/SeaStarFictional/. "
+        "https://example.org/post?id=7) 1500€ / €1,200 / ۲۰۰۰ یورو / 900 $ / 3.000 TL / 25,50 euro"
+    )
+    got = [(s.kind, s.value) for s in find_selectors(text, "text")]
+    assert got == [
+        ("telegram", "@seastartravel"),
+        ("handle", "@sea_star_travel"),
+        ("email", "sea.star@example.com"),
+        ("url", "facebook.com/seastarfictional"),
+        ("url", "example.org/post?id=7"),
+        ("price", "1500 EUR"),
+        ("price", "1200 EUR"),
+        ("price", "2000 EUR"),
+        ("price", "900 USD"),
+        ("price", "3000 TRY"),
+        ("price", "25.5 EUR"),
+    ]
+
+
+def test_prices_in_arabic_and_persian_digits():
+    sels = find_selectors("السعر ١٥٠٠ دولار — قیمت ۱۲۰۰ يورو — 800 lira — ₺500")
+    assert [s.value for s in sels] == ["1500 USD", "1200 EUR", "800 TRY", "500 TRY"]
+    assert all(s.found_in == "text" for s in sels)
+
+
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(TypeError, match="expects text"):
+        find_selectors(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="Unknown region"):
+        find_selectors("0501 234 56 78", region_hints=["XX"])
+    assert find_selectors("") == []
+    assert DEFAULT_REGIONS[0] == "TR" and len(DEFAULT_REGIONS) == 16
+
+
+# -- OCR mending ---------------------------------------------------------------------------
+
+
+def ocr_result(lines: list[list[str]]) -> OcrResult:
+    """An OcrResult as ocr_image builds it: one word box per word, 20 px per line."""
+    words = []
+    for ln, line in enumerate(lines, 1):
+        x = 10
+        for wn, text in enumerate(line, 1):
+            words.append(OcrWord(text, 90.0, (x, ln * 20, x + 10 * len(text), ln * 20 + 15),
+                                 1, 1, ln, wn))
+            x += 10 * len(text) + 8
+    text = "\n".join(" ".join(line) for line in lines)
+    return OcrResult(text, 90.0, words, "tesseract", "5", {}, None)
+
+
+def phones(sels: list[Selector]) -> list[str]:
+    return [s.value for s in sels if s.kind == "phone"]
+
+
+def test_ocr_plain_number_has_boxes():
+    ocr = ocr_result([["Call", "+90", "501", "234", "56", "78"], ["today"]])
+    (sel,) = find_selectors_in_ocr(ocr)
+    assert (sel.value, sel.found_in, sel.shown) == (TR, "ocr", "+90 501 234 56 78")
+    assert ocr.text[sel.span[0] : sel.span[1]] == sel.shown
+    assert len(sel.boxes) == 5 and sel.boxes[0] == ocr.words[1].box
+
+
+def test_ocr_number_wrapped_across_two_lines():
+    ocr = ocr_result([["WhatsApp", "+90", "501", "234"], ["56", "78", "Sea", "Star"]])
+    assert phones(find_selectors(ocr.text)) == []
+    (sel,) = find_selectors_in_ocr(ocr)
+    assert sel.value == TR
+    assert sel.note == "number wrapped across two lines"
+    assert sel.shown == "+90 501 234\n56 78"
+    assert len(sel.boxes) == 5
+
+
+def test_ocr_rtl_line_with_groups_in_visual_order():
+    ocr = ocr_result([["78", "56", "234", "501", "90+", "واتساب"]])
+    (sel,) = find_selectors_in_ocr(ocr)
+    assert sel.value == TR
+    assert sel.note == "digit groups read in visual order"
+    ocr = ocr_result([["٧٨", "٥٦", "٢٣٤", "٥٠١", "٠", "للتواصل"]])
+    assert phones(find_selectors_in_ocr(ocr)) == [TR]
+
+
+def test_ocr_trailing_plus_without_arabic_letters():
+    ocr = ocr_result([["tel", "78", "56", "234", "501", "90+"]])
+    assert phones(find_selectors_in_ocr(ocr)) == [TR]
+
+
+def test_ocr_mending_makes_no_false_positives():
+    cases = [
+        [["Friday", "2026"], ["10", "15", "departure"]],  # year and time on two lines
+        [["السعر", "1500", "2026", "10"]],  # numbers in an RTL line that are no phone
+        [["price", "1500"], ["2000", "euro"]],
+        [["12", "34", "99", "99", "99"], ["11", "11", "11"]],
+    ]
+    for lines in cases:
+        assert phones(find_selectors_in_ocr(ocr_result(lines))) == []
+
+
+def test_ocr_forward_number_in_rtl_line_is_not_doubled():
+    ocr = ocr_result([["واتساب", "+90", "501", "234", "56", "78"]])
+    assert phones(find_selectors_in_ocr(ocr)) == [TR]
+
+
+def test_ocr_without_words_falls_back_to_text():
+    ocr = OcrResult(f"call {intl('TR')}", 0.0, [], "tesseract", None, {}, None)
+    assert phones(find_selectors_in_ocr(ocr)) == [TR]
+
+
+def test_ocr_number_in_mixed_digit_scripts_is_flagged():
+    ocr = ocr_result([["واتساب", "۰۵۰۱", "234", "٥٦", "78"]])
+    (sel,) = find_selectors_in_ocr(ocr)
+    assert sel.value == TR
+    assert "mixed scripts" in sel.note
+    (sel,) = find_selectors_in_ocr(ocr_result([["۰۵۰۱", "۲۳۴", "۵۶", "۷۸"]]))
+    assert sel.note == ""
