@@ -51,6 +51,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
+        problem = display_problem()
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_FAILED
         from gui.app import run_gui  # Qt is loaded only when the window is wanted
 
         return run_gui(None, actor=args.actor)
@@ -71,6 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Unexpected error: {type(e).__name__}: {e} (run with --debug for details).",
               file=sys.stderr)
         return EXIT_FAILED
+
+
+def display_problem() -> str | None:
+    """Why a window cannot open here, in one sentence, or None (checked before Qt aborts)."""
+    import os
+
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return ("There is no screen to open the window on (DISPLAY is not set): run Tideline on a "
+            "desktop, or under xvfb-run; every command works without one.")
 
 
 def _fail(error: Exception, debug: bool) -> None:

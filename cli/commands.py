@@ -369,6 +369,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"The demo case is at {path}")
     if args.no_gui:
         return 0
+    from . import display_problem
+
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     from gui.app import run_gui
 
     return run_gui(path, actor=args.actor)

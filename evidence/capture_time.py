@@ -103,7 +103,7 @@ _PATTERNS: tuple[_Pattern, ...] = (
 
 def capture_time(name: str, exif: dict[str, Any], file_mtime: float | None) -> CaptureTime:
     """The capture time of a file named ``name`` (a base name or path) with ``exif`` facts."""
-    for finder in (_from_exif, _from_filename):
+    for finder in (_from_exif, _from_filename, _from_epoch_name):
         found = finder(name, exif or {})
         if found is not None:
             return found
@@ -115,6 +115,18 @@ def capture_time(name: str, exif: dict[str, Any], file_mtime: float | None) -> C
         if when is not None:
             return CaptureTime(_iso_utc(when), "file_time", f"file modified at {_iso_utc(when)}")
     return CaptureTime(None, None, "no capture time found")
+
+
+_EPOCH_NAME = re.compile(r"^FB_IMG_(?P<ms>1\d{12})(?!\d)", re.IGNORECASE)
+
+
+def _from_epoch_name(name: str, _exif: dict[str, Any]) -> CaptureTime | None:
+    """Facebook for Android saves images as FB_IMG_<milliseconds since 1970, UTC>.jpg."""
+    m = _EPOCH_NAME.match(name.replace("\\", "/").rsplit("/", 1)[-1])
+    if not m:
+        return None
+    when = datetime.fromtimestamp(int(m["ms"]) / 1000, UTC)
+    return CaptureTime(_iso_utc(when), "filename", f"{m.group(0)} (Facebook app download, UTC)")
 
 
 def _from_exif(_name: str, exif: dict[str, Any]) -> CaptureTime | None:

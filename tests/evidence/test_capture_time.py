@@ -73,3 +73,9 @@ def test_impossible_date_in_name_falls_back_to_file_time():
 def test_nothing_found():
     found = capture_time("boat.png", {}, None)
     assert found.when is None and found.source is None
+
+
+def test_facebook_app_download_name_is_epoch_milliseconds_utc():
+    found = capture_time("FB_IMG_1772444042000.jpg", {}, 1.0)
+    assert found.source == "filename" and found.zone_known
+    assert found.when_utc == "2026-03-02T09:34:02Z"
