@@ -344,7 +344,9 @@ def cmd_watchlist(args: argparse.Namespace) -> int:
             for e in entries if not args.json else []:
                 print(f"{e['list_name']:<16} {e['kind']:<7} {e['value']}  {e['note'] or ''}")
         else:
-            hits = store.watchlist_hits(case)
+            from analysis.watch import hash_watch_hits
+
+            hits = store.watchlist_hits(case) + hash_watch_hits(case)
             if args.json:
                 emit_json(hits)
             for h in hits if not args.json else []:

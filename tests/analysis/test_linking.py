@@ -54,3 +54,29 @@ def test_a_shared_number_links_through_one_representative(case: Case):
     rep = ids[-1]  # the earliest posted
     assert all(rep in (f["a"], f["b"]) for f in found)
     assert all("+90 501 234 56 78" in f["why"] for f in found)
+
+
+def test_a_watchlisted_photo_hash_flags_the_item_showing_it(case, tmp_path):
+    from PIL import Image, ImageDraw
+
+    from analysis.hashing import hash_image
+    from analysis.pipeline import analyse
+    from analysis.watch import hash_watch_hits
+    from evidence.importer import import_path
+
+    folder = tmp_path / "shots"
+    folder.mkdir()
+    img = Image.new("RGB", (400, 300), (40, 90, 150))
+    d = ImageDraw.Draw(img)
+    d.polygon([(80, 200), (320, 200), (280, 250), (120, 250)], fill=(240, 240, 240))
+    d.rectangle([190, 120, 200, 200], fill=(60, 40, 30))
+    d.ellipse([300, 30, 350, 80], fill=(250, 220, 120))
+    img.save(folder / "boat.png")
+    Image.new("RGB", (400, 300), (200, 30, 30)).save(folder / "red.png")
+    partner_pdq = hash_image(folder / "boat.png").regions[0].pdq
+    import_path(case, folder)
+    store.watchlist_add(case, "partner-hashes", [("pdq", partner_pdq, "fictional list")])
+    analyse(case, ocr_langs=None)
+    hits = hash_watch_hits(case)
+    boat = next(i["id"] for i in store.items_json(case) if i["source_ref"] == "boat.png")
+    assert [(h["item_id"], h["list_name"]) for h in hits] == [(boat, "partner-hashes")]
