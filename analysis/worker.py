@@ -17,6 +17,12 @@ def init_worker(tmp_dir: str) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract per core, not one per thread
     os.environ["TMPDIR"] = tmp_dir
     tempfile.tempdir = tmp_dir  # temporary files stay inside the case
+    try:  # HEIC/HEIF photos from iPhones open through pillow-heif, as at import
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:
+        pass
     if hasattr(os, "setpgid"):
         try:
             os.setpgid(0, 0)

@@ -12,7 +12,7 @@ import getpass
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlite_utils
@@ -194,6 +194,34 @@ class Case:
         finally:
             self._depth -= 1
         if self._depth == 0 and self._head_dirty:
+            self._write_head()
+
+    @contextlib.contextmanager
+    def batches(self) -> Iterator[Callable[[], None]]:
+        """A long write committed in batches: yields ``commit``, which commits the work so far
+        (and the audit head) and starts the next batch. An exception rolls back only the batch
+        under way; everything committed before it stays."""
+        self._require_writable()
+        self._depth += 1
+        self.db.execute("BEGIN")
+
+        def commit() -> None:
+            self.db.execute("COMMIT")
+            if self._head_dirty:
+                self._write_head()
+            self.db.execute("BEGIN")
+
+        try:
+            yield commit
+        except BaseException:
+            if self.db.conn.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+        finally:
+            self._depth -= 1
+        if self._head_dirty:
             self._write_head()
 
     def audit(self, action: str, details: dict | None = None) -> None:

@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,6 +101,7 @@ class _Importer:
         self.cancel = cancel
         self.source_id = 0
         self._pending = 0
+        self.commit: Callable[[], None] = lambda: None  # set while the batches run
 
     # -- the source and batches ------------------------------------------------------------
 
@@ -125,30 +126,19 @@ class _Importer:
             self.case.audit("import.started", {"source": self.source_id, "kind": kind,
                                                "path": safe_text(str(path)), "again": resumed})
         self.report.source_id = self.source_id
-        self.db.execute("BEGIN")
-        self.case._depth += 1  # the batch transaction below is the case's transaction
 
     def tick(self, total: int | None, label: str) -> None:
         """After each unit of work: commit every BATCH units, report, honour cancel."""
         self._pending += 1
         if self._pending >= BATCH:
-            self.commit_batch()
+            self.commit()
+            self._pending = 0
         report(self.progress, self.report.files_seen, total, label)
         if self.cancel is not None and self.cancel.cancelled:
-            self.commit_batch()
+            self.commit()  # keep what was done: a later run goes on from here
             raise Cancelled()
 
-    def commit_batch(self) -> None:
-        self.db.execute("COMMIT")
-        if self.case._head_dirty:
-            self.case._write_head()
-        self.db.execute("BEGIN")
-        self._pending = 0
-
     def close_source(self, status: str) -> None:
-        if self.db.conn.in_transaction:
-            self.db.execute("COMMIT")
-        self.case._depth -= 1
         self.report.status = status
         with self.case.transaction() as db:
             db.execute(
@@ -159,11 +149,6 @@ class _Importer:
                 "source": self.source_id, **self.report.counts(),
                 "rejected_files": [asdict(r) for r in self.report.rejected[:200]],
             })
-
-    def abort(self) -> None:
-        if self.db.conn.in_transaction:
-            self.db.execute("ROLLBACK")
-        self.case._depth -= 1
 
     # -- recording --------------------------------------------------------------------------
 
@@ -442,20 +427,20 @@ def import_path(
     report_ = ImportReport(path=safe_text(str(path)), kind=kind)
     imp = _Importer(case, report_, progress, cancel)
     imp.open_source(kind, path.resolve(), plan.fingerprint, plan.container_sha)
+    status = "finished"
     try:
-        plan.run(imp)
+        with case.batches() as commit:
+            imp.commit = commit
+            try:
+                plan.run(imp)
+            except FormatError as e:
+                # The records read before the error stay; the file is listed with the reason.
+                imp.reject(safe_text(path.name), str(e))
+                status = "failed"
     except Cancelled:
         imp.close_source("cancelled")
         raise
-    except FormatError as e:
-        # The records read before the error stay; the file is listed with the reason.
-        imp.reject(safe_text(path.name), str(e))
-        imp.close_source("failed")
-        return report_
-    except BaseException:
-        imp.abort()
-        raise
-    imp.close_source("finished")
+    imp.close_source(status)
     return report_
 
 
