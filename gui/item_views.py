@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.item_model import COLUMN, SUMMARY_ROLE, THUMB_STATE_ROLE, format_time, kind_label
+from gui.item_model import COLUMN, format_time, kind_label
 from gui.thumbnails import THUMB_SIZE
 
 TILE = QSize(THUMB_SIZE + 24, THUMB_SIZE + 66)
@@ -65,6 +65,20 @@ def _draw_chips(painter: QPainter, rect: QRect, tags: list[tuple[str, str]],
         x += width + 4
 
 
+def _row_facts(index: Index) -> tuple[object | None, QPixmap | None, str]:
+    """(summary, thumbnail, thumbnail state) straight from the model's Python methods.
+
+    Never through ``index.data()``: in PySide6 6.12 each conversion of an empty QVariant to
+    None takes one reference from None without adding one, and a grid repaints every
+    loading tile many times a second, so the interpreter aborted after a few thousand paints.
+    """
+    model = index.model()
+    summary = model.summary(index.row()) if hasattr(model, "summary") else None
+    if summary is None:
+        return None, None, "loading"
+    return summary, model.thumbnail(summary), model.thumbnail_state(summary)
+
+
 class TileDelegate(QStyledItemDelegate):
     """One grid tile: the thumbnail, then kind and page, then tags and links."""
 
@@ -72,7 +86,7 @@ class TileDelegate(QStyledItemDelegate):
         return TILE
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        summary = index.data(SUMMARY_ROLE)
+        summary, pixmap, thumb_state = _row_facts(index)
         palette = option.palette
         rect = option.rect.adjusted(4, 4, -4, -4)
         painter.save()
@@ -83,12 +97,10 @@ class TileDelegate(QStyledItemDelegate):
             painter.setBrush(palette.color(QPalette.ColorRole.Highlight).lighter(185))
             painter.drawRoundedRect(rect, 8, 8)
         thumb_rect = QRect(rect.left() + 8, rect.top() + 8, rect.width() - 16, THUMB_SIZE - 8)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():
             _draw_pixmap(painter, thumb_rect, pixmap)
         else:
-            _draw_placeholder(painter, thumb_rect, index.data(THUMB_STATE_ROLE) or "loading",
-                              palette)
+            _draw_placeholder(painter, thumb_rect, thumb_state, palette)
         if summary is None:
             painter.restore()
             return
@@ -125,7 +137,7 @@ class TagChipsDelegate(QStyledItemDelegate):
         style = option.widget.style() if option.widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
-        summary = index.data(SUMMARY_ROLE)
+        summary = _row_facts(index)[0]
         if summary is None or not summary.tags:
             return
         painter.save()
@@ -146,7 +158,7 @@ class ThumbDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
         rect = option.rect.adjusted(4, 3, -4, -3)
-        pixmap = index.data(Qt.ItemDataRole.DecorationRole)
+        pixmap = _row_facts(index)[1]
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         if isinstance(pixmap, QPixmap) and not pixmap.isNull():

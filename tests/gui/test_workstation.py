@@ -234,3 +234,17 @@ def test_workstation_on_a_read_only_case_refuses_writes(qtbot, case_info):
     assert not ws.detail.tag_edit.isEnabled()
     ws.shutdown()
     reader.close()
+
+
+def test_repainting_the_views_does_not_leak_references_to_none(window):
+    """PySide6 6.12 takes a reference from None for every empty QVariant read from Python;
+    the delegates must not read model data that way or the interpreter aborts after a few
+    thousand paints."""
+    import sys
+
+    ws = window.workstation
+    before = sys.getrefcount(None)
+    for mode in ("grid", "table") * 20:
+        ws.set_view_mode(mode)
+        ws.current_view().viewport().grab()
+    assert sys.getrefcount(None) >= before - 20
