@@ -139,6 +139,8 @@ class ItemDetailWidget(QWidget):
     note_add_requested = Signal(str)
     note_remove_requested = Signal(int)
     detail_edit_requested = Signal(str, object)  # field, value (None clears)
+    compare_link_requested = Signal(int)  # link id
+    review_link_requested = Signal(int)  # link id
 
     def __init__(self, reader: Case, loader: ThumbnailLoader | None,
                  parent: QWidget | None = None) -> None:
@@ -252,15 +254,29 @@ class ItemDetailWidget(QWidget):
         note_row.addWidget(self.remove_note_button)
         notes_layout.addLayout(note_row)
 
-        self.links_view = QTextBrowser()
-        self.links_view.setAccessibleName("Links to other evidence")
-        self.links_view.setOpenLinks(False)
+        self.links_list = QListWidget()
+        self.links_list.setAccessibleName("Links to other evidence")
+        self.links_list.setWordWrap(True)
+        self.links_list.setToolTip("Double-click or press Enter to compare the linked items")
+        self.compare_link_button = QPushButton("Compare")
+        self.compare_link_button.setToolTip("Open the selected link side by side")
+        self.review_link_button = QPushButton("Review…")
+        self.review_link_button.setToolTip("Decide this link in the link review")
+        links = QWidget()
+        links_layout = QVBoxLayout(links)
+        links_layout.setContentsMargins(0, 0, 0, 0)
+        links_layout.addWidget(self.links_list, 1)
+        link_row = QHBoxLayout()
+        link_row.addStretch(1)
+        link_row.addWidget(self.review_link_button)
+        link_row.addWidget(self.compare_link_button)
+        links_layout.addLayout(link_row)
 
         self.tabs = QTabWidget()
         self.tabs.addTab(self.text_view, "Text")
         self.tabs.addTab(facts, "Source")
         self.tabs.addTab(notes, "Notes")
-        self.tabs.addTab(self.links_view, "Links")
+        self.tabs.addTab(links, "Links")
 
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -296,6 +312,10 @@ class ItemDetailWidget(QWidget):
         self.note_edit.returnPressed.connect(self._on_note_edit_return)
         self.remove_note_button.clicked.connect(self._on_remove_note_clicked)
         self.save_details_button.clicked.connect(self._on_save_details_clicked)
+        self.links_list.itemActivated.connect(self._on_link_activated)
+        self.links_list.currentRowChanged.connect(self._on_link_row_changed)
+        self.compare_link_button.clicked.connect(self._on_compare_link_clicked)
+        self.review_link_button.clicked.connect(self._on_review_link_clicked)
         if self._loader is not None:
             self._loader.ready.connect(self._on_loader_ready)
 
@@ -483,19 +503,28 @@ class ItemDetailWidget(QWidget):
         item = self.item
         assert item is not None
         self.tabs.setTabText(3, f"Links ({len(self.links)})" if self.links else "Links")
+        self.links_list.clear()
         if not self.links:
-            self.links_view.setHtml("<p style='color:#6b7280;'>No links to other evidence yet. "
-                                    "Links are found when the case is analysed.</p>")
+            entry = QListWidgetItem("No links to other evidence yet. Links are found when the "
+                                    "case is analysed.")
+            entry.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.links_list.addItem(entry)
+            self._on_link_row_changed(-1)
             return
-        parts = []
         for link in self.links:
             score = f"{link.score:.2f}" if link.score is not None else "–"
-            parts.append(
-                f"<p><b>{html.escape(link.kind)}</b> link #{link.id} · strength {score}"
-                f"{' (' + html.escape(link.band) + ')' if link.band else ''} · "
-                f"<i>{html.escape(link.status)}</i><br>{html.escape(link.why)}</p>"
-            )
-        self.links_view.setHtml("".join(parts))
+            band = f" ({link.band})" if link.band else ""
+            entry = QListWidgetItem(f"{link.kind} link #{link.id} · strength {score}{band} · "
+                                    f"{link.status}\n{link.why}")
+            entry.setToolTip(link.why)
+            self.links_list.addItem(entry)
+        self.links_list.setCurrentRow(0)
+
+    def current_link_id(self) -> int | None:
+        # Read from self.links, not the entry's data(): in PySide6 6.12 on Python 3.11 turning
+        # an empty QVariant into None drops a reference to None each time (see the report).
+        row = self.links_list.currentRow()
+        return self.links[row].id if self.links and 0 <= row < len(self.links) else None
 
     # -- slots --------------------------------------------------------------------------------
 
@@ -504,6 +533,30 @@ class ItemDetailWidget(QWidget):
         media = self.media if self.item else None
         if size == PREVIEW_SIZE and media is not None and media["sha256"] == sha256:
             self._show_image()
+
+    @Slot(QListWidgetItem)
+    def _on_link_activated(self, entry: QListWidgetItem) -> None:
+        row = self.links_list.row(entry)
+        if self.links and 0 <= row < len(self.links):
+            self.compare_link_requested.emit(self.links[row].id)
+
+    @Slot(int)
+    def _on_link_row_changed(self, _row: int) -> None:
+        has_link = self.current_link_id() is not None
+        self.compare_link_button.setEnabled(has_link)
+        self.review_link_button.setEnabled(has_link)
+
+    @Slot()
+    def _on_compare_link_clicked(self) -> None:
+        link_id = self.current_link_id()
+        if link_id is not None:
+            self.compare_link_requested.emit(link_id)
+
+    @Slot()
+    def _on_review_link_clicked(self) -> None:
+        link_id = self.current_link_id()
+        if link_id is not None:
+            self.review_link_requested.emit(link_id)
 
     @Slot()
     def _on_reveal_clicked(self) -> None:

@@ -4,20 +4,37 @@ The model holds the ordered ids of the items that match the current search (``ru
 asks ``evidence.views.row_summaries`` for one page of rows when a view first needs a row of it.
 Only a bounded number of pages is kept, so a case of a million items costs a list of ints plus
 a few pages. After a write the model refreshes just the rows in the returned change set.
+
+With a ``PageFetcher`` (the workstation gives it one) pages of a large result are read on a
+thread of their own, through a read-only connection of their own: ``data()`` answers at once
+with a placeholder and the row fills in when ``page_ready`` arrives, so scrolling never waits
+for SQLite. Display strings are worked out once per page, not on every ``data()`` call.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QPixmap
 
 from evidence import views
 from evidence.case import Case
 from evidence.changes import ChangeSet
+from evidence.errors import TidelineError
 from gui.thumbnails import THUMB_SIZE, ThumbnailLoader
 
 PAGE_SIZE = 200
@@ -40,6 +57,16 @@ COLUMN = {key: n for n, (key, _title) in enumerate(COLUMNS)}
 _SORT_FOR_COLUMN = {"kind": "kind", "author": "author", "when": "time"}
 _KIND_LABEL = {"screenshot": "Screenshot", "post": "Post", "message": "Message"}
 
+LOADING_TEXT = "Loading…"
+# Above this many rows a page is fetched in the background; one page is a single quick query.
+SYNC_ROWS = PAGE_SIZE
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_SERVED_ROLES = frozenset(int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole,
+    Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.TextAlignmentRole, ID_ROLE, SUMMARY_ROLE, THUMB_STATE_ROLE))
+_CAPTURED_COLOUR = "#6b7280"
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -59,20 +86,110 @@ def kind_label(kind: str) -> str:
     return _KIND_LABEL.get(kind, kind.capitalize())
 
 
+def hit_text(snippet: str) -> str:
+    """An FTS snippet for plain display: each hit between guillemets."""
+    return snippet.replace(views.HIT_OPEN, "«").replace(views.HIT_CLOSE, "»")
+
+
+@dataclass
+class _Page:
+    summaries: dict[int, views.RowSummary]
+    texts: dict[int, tuple[str | None, ...]]  # display text per column, worked out once
+
+
+class PageFetcher(QObject):
+    """Reads pages of row summaries on one background thread with its own read-only case.
+
+    Requests are served newest first, so a fast scroll does not queue up pages the view has
+    already left behind; ``page_ready(generation, page_no, epoch, summaries)`` arrives on the
+    GUI thread.
+    """
+
+    page_ready = Signal(int, int, int, object)
+    failed = Signal(str)
+
+    def __init__(self, case_path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._path = Path(case_path)
+        self._requests: queue.LifoQueue = queue.LifoQueue()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def request(self, generation: int, page_no: int, epoch: int, ids: list[int],
+                search_text: str) -> None:
+        if self._stopping.is_set():
+            return
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="tideline-pages", daemon=True)
+            self._thread.start()
+        self._requests.put((generation, page_no, epoch, ids, search_text))
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._requests.put(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            case = Case.open(self._path, readonly=True)
+        except (TidelineError, OSError) as exc:
+            self.failed.emit(f"The item list cannot be read: {exc}")
+            return
+        try:
+            while not self._stopping.is_set():
+                job = self._requests.get()
+                if job is None:
+                    break
+                generation, page_no, epoch, ids, search_text = job
+                try:
+                    summaries = read_page(case, ids, search_text)
+                except (TidelineError, OSError, ValueError) as exc:
+                    self.failed.emit(f"Part of the item list cannot be read: {exc}")
+                    continue
+                if not self._stopping.is_set():
+                    self.page_ready.emit(generation, page_no, epoch, summaries)
+        finally:
+            case.close()
+
+
+def read_page(case: Case, ids: list[int], search_text: str) -> dict[int, views.RowSummary]:
+    """Summaries of one page; with free text in the search, the snippet shows the hits."""
+    summaries = views.row_summaries(case, ids)
+    if search_text:
+        try:
+            hits = views.search_snippets(case, search_text, ids)
+        except views.QueryError:
+            hits = {}
+        for item_id, snippet in hits.items():
+            if item_id in summaries and views.HIT_OPEN in snippet:
+                summaries[item_id] = replace(summaries[item_id], snippet=snippet)
+    return summaries
+
+
 class ItemListModel(QAbstractTableModel):
     """Items matching a search, one row each; the grid shows column 0, the table all columns."""
 
     query_changed = Signal(str, int)  # the search text and how many items match
 
+    page_fetched = Signal(int)  # a page number, once its rows can be shown
+
     def __init__(self, case: Case, loader: ThumbnailLoader | None = None,
-                 parent: object = None) -> None:
+                 parent: object = None, fetcher: PageFetcher | None = None) -> None:
         super().__init__(parent)
         self._case = case
         self._loader = loader
+        self._fetcher = fetcher
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
-        self._pages: OrderedDict[int, dict[int, views.RowSummary]] = OrderedDict()
+        self._pages: OrderedDict[int, _Page] = OrderedDict()
+        self._pending: set[int] = set()
+        self._epochs: dict[int, int] = {}  # bumped by a write, so an older fetch is dropped
+        self._generation = 0
         self._rows_by_sha: dict[str, set[int]] = {}
+        self._search_text = ""
+        self.clusters: Mapping[int, Iterable[int]] | None = None
         self.query_text = ""
         self.sort_key = "id"
         self.descending = False
@@ -80,6 +197,8 @@ class ItemListModel(QAbstractTableModel):
         self.pages_fetched = 0
         if loader is not None:
             loader.ready.connect(self._on_loader_ready)
+        if fetcher is not None:
+            fetcher.page_ready.connect(self._on_fetcher_page_ready)
 
     # -- contents -----------------------------------------------------------------------------
 
@@ -88,8 +207,11 @@ class ItemListModel(QAbstractTableModel):
         """Show the items matching ``text``; raises ``views.QueryError`` on a bad filter."""
         sort = self.sort_key if sort is None else sort
         descending = self.descending if descending is None else descending
-        ids = views.matching_ids(self._case, text, sort=sort, descending=descending)
+        query = views.parse_query(text)
+        ids = views.matching_ids(self._case, query, sort=sort, descending=descending,
+                                 clusters=self.clusters)
         self.query_text, self.sort_key, self.descending = text, sort, descending
+        self._search_text = query.text
         self.set_ids(ids)
         self.query_changed.emit(text, len(ids))
         return len(ids)
@@ -102,6 +224,9 @@ class ItemListModel(QAbstractTableModel):
         self._ids = list(ids)
         self._row_of = None
         self._pages.clear()
+        self._pending.clear()
+        self._epochs.clear()
+        self._generation += 1
         self._rows_by_sha.clear()
         self.endResetModel()
 
@@ -117,29 +242,59 @@ class ItemListModel(QAbstractTableModel):
         return self._row_of.get(item_id)
 
     def summary(self, row: int) -> views.RowSummary | None:
+        """The row's summary, or None while its page is still being read in the background."""
+        page = self._page_for(row)
+        return page.summaries.get(self._ids[row]) if page is not None else None
+
+    @property
+    def background(self) -> bool:
+        """Whether pages are being read off the GUI thread (a large result with a fetcher)."""
+        return self._fetcher is not None and len(self._ids) > SYNC_ROWS
+
+    def _page_for(self, row: int) -> _Page | None:
         if not 0 <= row < len(self._ids):
             return None
         page_no = row // PAGE_SIZE
         page = self._pages.get(page_no)
-        if page is None:
-            page = self._fetch_page(page_no)
-        else:
+        if page is not None:
             self._pages.move_to_end(page_no)
-        return page.get(self._ids[row])
-
-    def _fetch_page(self, page_no: int) -> dict[int, views.RowSummary]:
+            return page
         start = page_no * PAGE_SIZE
         ids = self._ids[start : start + PAGE_SIZE]
-        page = views.row_summaries(self._case, ids)
+        if not self.background:
+            return self._store_page(page_no, read_page(self._case, ids, self._search_text))
+        if page_no not in self._pending:
+            self._pending.add(page_no)
+            self._fetcher.request(self._generation, page_no, self._epochs.get(page_no, 0), ids,
+                                  self._search_text)
+        return None
+
+    def _store_page(self, page_no: int, summaries: dict[int, views.RowSummary]) -> _Page:
+        start = page_no * PAGE_SIZE
+        page = _Page(summaries, {i: self._texts(s) for i, s in summaries.items()})
         self.pages_fetched += 1
         self._pages[page_no] = page
-        for offset, item_id in enumerate(ids):
-            summary = page.get(item_id)
+        for offset, item_id in enumerate(self._ids[start : start + PAGE_SIZE]):
+            summary = summaries.get(item_id)
             if summary is not None and summary.media_sha256:
                 self._rows_by_sha.setdefault(summary.media_sha256, set()).add(start + offset)
         while len(self._pages) > MAX_PAGES:
             self._pages.popitem(last=False)
         return page
+
+    def _on_fetcher_page_ready(self, generation: int, page_no: int, epoch: int,
+                               summaries: dict[int, views.RowSummary]) -> None:
+        if generation != self._generation:
+            return  # a page of an earlier search
+        self._pending.discard(page_no)
+        if epoch != self._epochs.get(page_no, 0):
+            return  # read before a write changed these rows; the repaint asks again
+        self._store_page(page_no, summaries)
+        first = page_no * PAGE_SIZE
+        last = min(len(self._ids), first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
+        self.page_fetched.emit(page_no)
 
     @property
     def cached_pages(self) -> int:
@@ -153,7 +308,10 @@ class ItemListModel(QAbstractTableModel):
             row = self.row_for(item_id)
             if row is None:
                 continue
-            self._pages.pop(row // PAGE_SIZE, None)
+            page_no = row // PAGE_SIZE
+            self._pages.pop(page_no, None)
+            self._pending.discard(page_no)
+            self._epochs[page_no] = self._epochs.get(page_no, 0) + 1
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def set_safe_view(self, on: bool) -> None:
@@ -189,19 +347,28 @@ class ItemListModel(QAbstractTableModel):
                        descending=order == Qt.SortOrder.DescendingOrder)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid():
+        # Views ask for a dozen roles per cell on every paint: answer the unused ones first,
+        # and the display text from strings made once per page.
+        if role not in _SERVED_ROLES:
             return None
         row, column = index.row(), index.column()
         if role == ID_ROLE:
             return self.item_id(row)
-        summary = self.summary(row)
+        page = self._page_for(row)
+        if page is None:
+            if role == _DISPLAY and COLUMNS[column][0] == "snippet" and row < len(self._ids):
+                return LOADING_TEXT
+            return None
+        item_id = self._ids[row]
+        if role == _DISPLAY:
+            texts = page.texts.get(item_id)
+            return texts[column] if texts is not None else None
+        summary = page.summaries.get(item_id)
         if summary is None:
             return None
         key = COLUMNS[column][0]
         if role == SUMMARY_ROLE:
             return summary
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(summary, key)
         if role == Qt.ItemDataRole.DecorationRole and key == "thumb":
             return self.thumbnail(summary)
         if role == THUMB_STATE_ROLE:
@@ -212,7 +379,7 @@ class ItemListModel(QAbstractTableModel):
             return self._accessible(summary)
         if role == Qt.ItemDataRole.ForegroundRole and key == "when" \
                 and summary.when_source == "captured":
-            return QColor("#6b7280")
+            return QColor(_CAPTURED_COLOUR)
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "links":
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -231,6 +398,10 @@ class ItemListModel(QAbstractTableModel):
             return "failed"
         return "ready" if self.thumbnail(summary) is not None else "loading"
 
+    @classmethod
+    def _texts(cls, summary: views.RowSummary) -> tuple[str | None, ...]:
+        return tuple(cls._display(summary, key) for key, _title in COLUMNS)
+
     @staticmethod
     def _display(summary: views.RowSummary, key: str) -> str | None:
         if key == "kind":
@@ -241,7 +412,7 @@ class ItemListModel(QAbstractTableModel):
             text = format_time(summary.when)
             return f"{text} (captured)" if text and summary.when_source == "captured" else text
         if key == "snippet":
-            return summary.snippet
+            return hit_text(summary.snippet)
         if key == "phones":
             return ", ".join(summary.phones)
         if key == "tags":
@@ -255,7 +426,7 @@ class ItemListModel(QAbstractTableModel):
         if key == "when" and summary.when:
             return f"{summary.when_source.capitalize()} time: {summary.when}"
         if key == "snippet" and summary.snippet:
-            return summary.snippet
+            return hit_text(summary.snippet)
         if key == "thumb" and summary.original_name:
             return summary.original_name
         if key == "links" and summary.links:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -26,9 +26,12 @@ from PySide6.QtWidgets import (
 from evidence.case import Case, CaseError
 from evidence.importer import ImportReport, import_path
 from gui import workers
+from gui.audit_view import AuditLogDialog
 from gui.case_summary import CaseSummaryWidget
+from gui.clusters import ClustersWidget
 from gui.new_case_dialog import NewCaseDialog
 from gui.recent import RecentCases
+from gui.review import ReviewWidget
 from gui.welcome import WelcomeWidget
 from gui.workstation import WorkstationWidget
 
@@ -71,6 +74,8 @@ class MainWindow(QMainWindow):
         self.case: Case | None = None
         self.reader: Case | None = None
         self.workstation: WorkstationWidget | None = None
+        self.review: ReviewWidget | None = None
+        self.clusters: ClustersWidget | None = None
         self._import_job: workers.BackgroundJob | None = None
         self.recent = RecentCases(self.settings)
         self.ocr_message = "Checking whether OCR is available…"
@@ -127,9 +132,27 @@ class MainWindow(QMainWindow):
         self.items_action.setCheckable(True)
         self.summary_action = QAction("Case &Summary", self)
         self.summary_action.setCheckable(True)
+        self.review_action = QAction("Link &Review", self)
+        self.review_action.setCheckable(True)
+        self.review_action.setShortcut(QKeySequence("Ctrl+R"))
+        self.review_action.setStatusTip("Decide links one by one: confirm, reject or unsure")
+        self.clusters_action = QAction("C&lusters", self)
+        self.clusters_action.setCheckable(True)
+        self.clusters_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.clusters_action.setStatusTip("Linked evidence as clusters: timeline, network, export")
+        self.audit_action = QAction("&Audit Log…", self)
+        self.audit_action.setStatusTip("Every action on the case, and whether the log verifies")
         self.page_group = QActionGroup(self)
         self.page_group.addAction(self.items_action)
         self.page_group.addAction(self.summary_action)
+        self.page_group.addAction(self.review_action)
+        self.page_group.addAction(self.clusters_action)
+        self.compare_action = QAction("&Compare Selected Items", self)
+        self.compare_action.setShortcut(QKeySequence("C"))
+        self.compare_action.setStatusTip("Show two to four selected items side by side")
+        self.link_items_action = QAction("&Link Items…", self)
+        self.link_items_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.link_items_action.setStatusTip("Link the two selected items by hand, with a note")
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -151,6 +174,13 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.items_action)
         view_menu.addAction(self.summary_action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.audit_action)
+        view_menu.addAction(self.review_action)
+        view_menu.addAction(self.clusters_action)
+        items_menu = self.menuBar().addMenu("&Items")
+        items_menu.addAction(self.compare_action)
+        items_menu.addAction(self.link_items_action)
         self._update_case_actions()
         self._rebuild_recent_menu()
 
@@ -176,6 +206,11 @@ class MainWindow(QMainWindow):
         self.redo_action.triggered.connect(self._on_redo_triggered)
         self.items_action.triggered.connect(self.show_workstation)
         self.summary_action.triggered.connect(self.show_summary)
+        self.audit_action.triggered.connect(self.show_audit_log)
+        self.review_action.triggered.connect(self.show_review)
+        self.clusters_action.triggered.connect(self.show_clusters)
+        self.compare_action.triggered.connect(self._on_compare_triggered)
+        self.link_items_action.triggered.connect(self._on_link_items_triggered)
         self.welcome.new_case_requested.connect(self._on_new_action_triggered)
         self.welcome.open_case_requested.connect(self._on_open_action_triggered)
         self.welcome.recent_case_activated.connect(self.open_case)
@@ -256,6 +291,19 @@ class MainWindow(QMainWindow):
         self.workstation.undo_stack.canRedoChanged.connect(self._update_undo_actions)
         self.workstation.undo_stack.indexChanged.connect(self._update_undo_actions)
         self.stack.addWidget(self.workstation)
+        self.workstation.review_link_requested.connect(self._on_review_link_requested)
+        self.review = ReviewWidget(case, reader, self.workstation.undo_stack)
+        self.review.error.connect(self._on_workstation_error)
+        self.review.changed.connect(self.workstation.apply_changes)
+        self.stack.addWidget(self.review)
+        self.clusters = ClustersWidget(case, reader, self.workstation.undo_stack,
+                                       self.workstation.loader)
+        self.clusters.error.connect(self._on_workstation_error)
+        self.clusters.message.connect(self._on_workstation_error)
+        self.clusters.changed.connect(self.workstation.apply_changes)
+        self.clusters.item_activated.connect(self._on_cluster_item_activated)
+        self.clusters.busy_changed.connect(self._on_clusters_busy_changed)
+        self.stack.addWidget(self.clusters)
         # An empty case opens on its summary (with the hint to import); otherwise on the items.
         if self.workstation.model.rowCount():
             self.show_workstation()
@@ -275,6 +323,16 @@ class MainWindow(QMainWindow):
         self._update_case_actions()
 
     def _drop_workstation(self) -> None:
+        clusters, self.clusters = self.clusters, None
+        if clusters is not None:
+            clusters.shutdown()
+            self.stack.removeWidget(clusters)
+            clusters.deleteLater()
+        review, self.review = self.review, None
+        if review is not None:
+            review.shutdown()
+            self.stack.removeWidget(review)
+            review.deleteLater()
         ws, self.workstation = self.workstation, None
         if ws is not None:
             ws.shutdown()
@@ -288,10 +346,71 @@ class MainWindow(QMainWindow):
             self.items_action.setChecked(True)
 
     @Slot()
+    def show_review(self) -> None:
+        if self.review is not None:
+            self.review.reload()
+            self.stack.setCurrentWidget(self.review)
+            self.review_action.setChecked(True)
+            self._update_case_actions()
+
+    @Slot()
+    def show_clusters(self) -> None:
+        if self.clusters is not None:
+            self.clusters.reload()
+            self.stack.setCurrentWidget(self.clusters)
+            self.clusters_action.setChecked(True)
+
+    @Slot(int)
+    def _on_cluster_item_activated(self, item_id: int) -> None:
+        if self.workstation is not None:
+            self.show_workstation()
+            self.workstation.show_item(item_id)
+
+    @Slot(bool)
+    def _on_clusters_busy_changed(self, busy: bool) -> None:
+        # An export writes its audit entry on a worker: one writer at a time.
+        for view in (self.workstation, self.review):
+            if view is not None:
+                view.set_writes_enabled(not busy)
+
+    @Slot(int)
+    def _on_review_link_requested(self, link_id: int) -> None:
+        self.show_review()
+        if self.review is not None and not self.review.show_link(link_id):
+            self.statusBar().showMessage(f"Link #{link_id} is not in the review queue.", 8000)
+
+    @Slot()
+    def _on_compare_triggered(self) -> None:
+        # The key C means "compare" only where items are selected; elsewhere it is explained.
+        if self.workstation is not None and self.stack.currentWidget() is self.workstation:
+            self.workstation.compare_selected()
+        else:
+            self.statusBar().showMessage("Compare works on the items selected in View > Items.",
+                                         8000)
+
+    @Slot()
+    def _on_link_items_triggered(self) -> None:
+        if self.workstation is not None and self.stack.currentWidget() is self.workstation:
+            self.workstation.link_selected()
+        else:
+            self.statusBar().showMessage("Link Items works on two items selected in View > Items.",
+                                         8000)
+
+    @Slot()
     def show_summary(self) -> None:
         if self.case is not None:
             self.stack.setCurrentWidget(self.summary)
             self.summary_action.setChecked(True)
+
+    @Slot()
+    def show_audit_log(self) -> AuditLogDialog | None:
+        """The read-only audit log of the open case, with its verification."""
+        if self.reader is None:
+            return None
+        dialog = AuditLogDialog(self.reader, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def _update_case_actions(self) -> None:
         has_case = self.case is not None
@@ -301,6 +420,11 @@ class MainWindow(QMainWindow):
         self.import_file_action.setEnabled(can_write)
         self.items_action.setEnabled(has_case)
         self.summary_action.setEnabled(has_case)
+        self.audit_action.setEnabled(has_case)
+        self.review_action.setEnabled(has_case)
+        self.clusters_action.setEnabled(has_case)
+        self.compare_action.setEnabled(has_case)
+        self.link_items_action.setEnabled(can_write)
         self._update_undo_actions()
 
     @Slot()
@@ -355,6 +479,10 @@ class MainWindow(QMainWindow):
             return None
         if self.workstation is not None:
             self.workstation.set_writes_enabled(False)
+        if self.review is not None:
+            self.review.set_writes_enabled(False)
+        if self.clusters is not None:
+            self.clusters.set_writes_enabled(False)
         job = workers.run_in_background(
             _import_all, self.case, list(paths), parent=self, label="Importing evidence…"
         )
@@ -415,6 +543,10 @@ class MainWindow(QMainWindow):
         self._import_job = None
         if self.workstation is not None:
             self.workstation.set_writes_enabled(True)
+        if self.review is not None:
+            self.review.set_writes_enabled(True)
+        if self.clusters is not None:
+            self.clusters.set_writes_enabled(True)
         self._update_case_actions()
 
     def _after_import(self) -> None:

@@ -31,9 +31,12 @@ from evidence.case import Case
 from evidence.changes import ChangeSet
 from evidence.errors import TidelineError
 from gui.commands import AddNoteCommand, ItemDetailCommand, RemoveNoteCommand, TagCommand
+from gui.compare import MAX_ITEMS, CompareDialog
 from gui.detail_panel import ItemDetailWidget
-from gui.item_model import ItemListModel
+from gui.facets import FacetsWidget
+from gui.item_model import ItemListModel, PageFetcher
 from gui.item_views import ItemGridView, ItemTableView
+from gui.review import ManualLinkCommand, ManualLinkDialog
 from gui.thumbnails import ThumbnailLoader
 
 SEARCH_HINT = ("Search text, or filter: phone:+90…  tag:boat  kind:screenshot  has:links  "
@@ -53,6 +56,7 @@ class WorkstationWidget(QWidget):
 
     error = Signal(str)
     changed = Signal(object)  # the ChangeSet of each write, for other views (the summary)
+    review_link_requested = Signal(int)  # a link id the analyst wants to decide
 
     def __init__(self, case: Case, reader: Case, settings: QSettings,
                  parent: QWidget | None = None) -> None:
@@ -62,8 +66,10 @@ class WorkstationWidget(QWidget):
         self.settings = settings
         self.undo_stack = QUndoStack(self)
         self.loader = ThumbnailLoader(reader.vault.path_for, reader.cache_dir, self)
-        self.model = ItemListModel(reader, self.loader, self)
+        self.fetcher = PageFetcher(reader.path, self)
+        self.model = ItemListModel(reader, self.loader, self, fetcher=self.fetcher)
         self.quick_tags: list[dict] = []
+        self.compare_dialogs: list[CompareDialog] = []
         self._writes_enabled = case.writable
         self._build()
         self._connect()
@@ -73,6 +79,7 @@ class WorkstationWidget(QWidget):
         self.set_view_mode(str(settings.value(VIEW_MODE_KEY, "grid")))
         self.detail.set_writable(self._writes_enabled)
         self.refresh_tags()
+        self.facets.refresh()
         self.run_search("")
 
     # -- building -----------------------------------------------------------------------------
@@ -97,10 +104,16 @@ class WorkstationWidget(QWidget):
             self.view_buttons.addButton(b)
         self.grid_button.setToolTip("Show items as thumbnails")
         self.table_button.setToolTip("Show items as a table")
+        self.facets_button = QToolButton()
+        self.facets_button.setText("Filters")
+        self.facets_button.setCheckable(True)
+        self.facets_button.setChecked(True)
+        self.facets_button.setToolTip("Show or hide the filter panel")
         self.safe_check = QCheckBox("Safe view")
         self.safe_check.setToolTip("Blur pictures until an item is opened and shown")
 
         top = QHBoxLayout()
+        top.addWidget(self.facets_button)
         top.addWidget(self.search_edit, 1)
         top.addWidget(self.result_label)
         top.addSpacing(12)
@@ -139,12 +152,16 @@ class WorkstationWidget(QWidget):
 
         self.detail = ItemDetailWidget(self.reader, self.loader)
         self.detail.setMinimumWidth(360)
+        self.facets = FacetsWidget(self.reader)
+        self.facets.setMinimumWidth(180)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.facets)
         self.splitter.addWidget(self.views)
         self.splitter.addWidget(self.detail)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([940, 500])
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([250, 740, 450])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 10, 10, 6)
@@ -183,10 +200,20 @@ class WorkstationWidget(QWidget):
         self.detail.note_add_requested.connect(self._on_detail_note_add)
         self.detail.note_remove_requested.connect(self._on_detail_note_remove)
         self.detail.detail_edit_requested.connect(self._on_detail_edit)
+        self.detail.compare_link_requested.connect(self.compare_link)
+        self.detail.review_link_requested.connect(self.review_link_requested)
+        self.facets_button.toggled.connect(self.facets.setVisible)
+        self.facets.filter_requested.connect(self.toggle_filter)
+        self.facets.clusters_ready.connect(self._on_facets_clusters_ready)
+        self.fetcher.failed.connect(self.error)
 
     # -- public -------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
+        for dialog in self.compare_dialogs:
+            dialog.compare.shutdown()
+        self.facets.shutdown()
+        self.fetcher.stop()
         self.loader.stop()
 
     def set_writes_enabled(self, on: bool) -> None:
@@ -248,6 +275,18 @@ class WorkstationWidget(QWidget):
                                                self.selection.SelectionFlag.NoUpdate)
                 self.current_view().scrollTo(self.model.index(row, 0))
 
+    def show_item(self, item_id: int) -> bool:
+        """Select one item, clearing the search first if it hides the item."""
+        if self.model.row_for(item_id) is None:
+            self.search_edit.clear()
+            self._search_timer.stop()
+            self.run_search("")
+        if self.model.row_for(item_id) is None:
+            self.error.emit(f"Item #{item_id} is not in this case.")
+            return False
+        self.select_ids([item_id])
+        return True
+
     def refresh_tags(self) -> None:
         """Rebuild the quick-tag buttons: the first nine tags, with their key and colour."""
         for b in self.tag_buttons:
@@ -272,6 +311,74 @@ class WorkstationWidget(QWidget):
         self.tag_bar_label.setText(
             "Tags:" if self.quick_tags else
             "Tags: none yet. Type a name in “Add a tag…” to create one; keys 1–9 then apply it.")
+
+    def toggle_filter(self, term: str) -> bool:
+        """Add a facet's filter term to the search (or take it out if it is there already)."""
+        words = self.search_edit.text().split()
+        words = [w for w in words if w != term] if term in words else [*words, term]
+        text = " ".join(words)
+        self._search_timer.stop()
+        self.search_edit.blockSignals(True)
+        self.search_edit.setText(text)
+        self.search_edit.blockSignals(False)
+        return self.run_search(text)
+
+    @Slot(object)
+    def _on_facets_clusters_ready(self, members: object) -> None:
+        self.model.clusters = members  # type: ignore[assignment]
+
+    # -- linked evidence ----------------------------------------------------------------------
+
+    def _open_compare(self) -> CompareDialog:
+        dialog = CompareDialog(self.reader, self)
+        dialog.finished.connect(lambda _r, d=dialog: self._on_compare_closed(d))
+        self.compare_dialogs.append(dialog)
+        dialog.show()
+        return dialog
+
+    def _on_compare_closed(self, dialog: CompareDialog) -> None:
+        if dialog in self.compare_dialogs:
+            self.compare_dialogs.remove(dialog)
+
+    def compare_selected(self) -> CompareDialog | None:
+        """Open the selected two to four items side by side."""
+        ids = self.selected_ids()
+        if not 2 <= len(ids) <= MAX_ITEMS:
+            self.error.emit(f"Select two to {MAX_ITEMS} items to compare them "
+                            f"({len(ids)} selected).")
+            return None
+        dialog = self._open_compare()
+        dialog.compare.show_items(ids)
+        return dialog
+
+    def compare_link(self, link_id: int) -> CompareDialog | None:
+        """Open the two ends of a link side by side."""
+        try:
+            link = store.get_link(self.reader, link_id)
+        except TidelineError as exc:
+            self.error.emit(str(exc))
+            return None
+        dialog = self._open_compare()
+        dialog.compare.show_link(link)
+        return dialog
+
+    def link_selected(self, note: str | None = None) -> bool:
+        """Link the two selected items by hand; asks for the note unless one is given."""
+        ids = self.selected_ids()
+        if len(ids) != 2:
+            self.error.emit(f"Select exactly two items to link them ({len(ids)} selected).")
+            return False
+        if note is None:
+            found = {i["id"]: i for i in store.items_json(self.reader, ids)}
+            if len(found) != 2:
+                self.error.emit("One of the selected items is no longer in the case.")
+                return False
+            dialog = ManualLinkDialog(found[ids[0]], found[ids[1]], self)
+            if dialog.exec() != ManualLinkDialog.DialogCode.Accepted:
+                return False
+            note = dialog.note()
+        return self._push(ManualLinkCommand(self.case, ids[0], ids[1], note, self.apply_changes,
+                                            self.error.emit))
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -330,6 +437,7 @@ class WorkstationWidget(QWidget):
     def apply_changes(self, changes: ChangeSet) -> None:
         """Refresh what a write changed: its rows, the tag bar, the open item."""
         self.model.apply_changes(changes)
+        self.facets.apply_changes(changes)
         if changes.tags:
             self.refresh_tags()
         if self.detail.item is not None and self.detail.item["id"] in changes.items:

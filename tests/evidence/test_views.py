@@ -114,3 +114,44 @@ def test_image_links_on_media_count_for_every_item_showing_it(case):
     assert views.link_counts(case, ids) == {ids[0]: 1, ids[1]: 1}
     assert views.item_links(case, ids[0])[0].why == "pHash distance 3 (fictional)"
     assert views.regions(case, shas[0]) == []
+
+
+def test_cluster_and_status_filters(case):
+    ids = store.item_ids(case)
+    store.add_tag(case, [ids[0]], "boat")
+    store.replace_auto_links(case, ["phone"], [
+        {"kind": "phone", "a": ids[1], "b": ids[2], "score": 1.0, "why": "same number"}])
+    q = views.parse_query("cluster:7 status:Untagged boat")
+    assert q.clusters == [7] and q.statuses == ["untagged"] and q.text == "boat"
+    with pytest.raises(views.QueryError, match="review status"):
+        views.parse_query("status:done")
+    with pytest.raises(views.QueryError, match="number of a cluster"):
+        views.parse_query("cluster:x")
+    with pytest.raises(views.QueryError, match="no cluster 9"):
+        views.matching_ids(case, "cluster:9", clusters={7: [ids[0]]})
+    assert views.matching_ids(case, "cluster:7", clusters={7: [ids[0], ids[2]]}) == \
+        [ids[0], ids[2]]
+    assert views.matching_ids(case, "status:untagged") == [ids[1], ids[2]]
+    assert views.matching_ids(case, "status:tagged") == [ids[0]]
+    assert views.matching_ids(case, "status:unreviewed") == [ids[1], ids[2]]
+    assert views.matching_ids(case, "status:linked status:untagged") == [ids[1], ids[2]]
+    counts = views.facet_counts(case)
+    assert counts.statuses == {"untagged": 2, "tagged": 1, "linked": 2, "unreviewed": 2}
+    assert counts.phones == [(case.e164, 1)]
+    assert counts.tags == [("boat", counts.tags[0][1], 1)]
+    assert [(s.id, s.items) for s in counts.sources] == [(1, 3)]
+    link_id = store.links(case)[0].id
+    store.decide(case, link_id, "confirmed")
+    assert views.status_counts(case)["unreviewed"] == 0
+
+
+def test_search_snippets_mark_hits_and_audit_pages(case):
+    ids = store.item_ids(case)
+    hits = views.search_snippets(case, "friday kind:screenshot", ids)
+    assert list(hits) == [ids[2]]
+    assert f"{views.HIT_OPEN}friday{views.HIT_CLOSE}" in hits[ids[2]].lower()
+    total = views.audit_count(case)
+    assert total >= 2
+    page = views.audit_page(case, 1, 2)
+    assert [e.seq for e in page] == [2, 3][: len(page)]
+    assert views.audit_page(case, total, 10) == []
