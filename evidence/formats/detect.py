@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from evidence.formats.crowdtangle import is_crowdtangle_header
-from evidence.formats.records import FormatError
+from evidence.formats.records import _AUDIO_EXT, _PHOTO_EXT, _VIDEO_EXT, FormatError
 from evidence.formats.tabular import CsvSource
 
 FORMATS = ("folder", "zip", "telegram", "facebook", "crowdtangle", "csv", "json", "jsonl")
@@ -37,27 +37,8 @@ _FACEBOOK_PREFIX = re.compile(r'^\s*\[\s*\{\s*"(?:timestamp|attachments|data|tit
 _FB_HTML_GLOBS = ("posts/your_posts*.html", "your_facebook_activity/posts/your_posts*.html")
 _FB_JSON_GLOBS = ("posts/your_posts*.json", "your_facebook_activity/posts/your_posts*.json")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_LOOSE_MEDIA = {
-    ".jpg",
-    ".jpeg",
-    ".png",
-    ".webp",
-    ".gif",
-    ".bmp",
-    ".tif",
-    ".tiff",
-    ".heic",
-    ".heif",
-    ".mp4",
-    ".mov",
-    ".webm",
-    ".ogg",
-    ".opus",
-    ".mp3",
-    ".m4a",
-    ".pdf",
-    ".txt",
-}
+# A single loose photo, video or voice file is imported like a folder holding just it.
+_LOOSE_MEDIA = _PHOTO_EXT | _VIDEO_EXT | _AUDIO_EXT | {".pdf", ".txt"}
 
 
 def detect(path: str | Path) -> str:
