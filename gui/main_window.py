@@ -41,8 +41,14 @@ _OCR_LANGS = "eng+ara+fas+fra+tur"
 
 def _import_all(case: Case, paths: list[Path], *, progress: object = None,
                 cancel: object = None) -> list[ImportReport]:
-    """Runs on a worker: each path in turn through the importer."""
-    return [import_path(case, p, progress=progress, cancel=cancel) for p in paths]
+    """Runs on a worker: each path in turn through the importer, then the analysis of what
+    is new (OCR, hashes, selectors, links), as `import` then `analyse` do on the command line."""
+    from analysis.pipeline import analyse
+
+    reports = [import_path(case, p, progress=progress, cancel=cancel) for p in paths]
+    if any(r.items_added or r.files_added for r in reports):
+        analyse(case, ocr_langs=_OCR_LANGS, progress=progress, cancel=cancel)
+    return reports
 
 
 def check_ocr(*, progress: object = None, cancel: object = None) -> str:
