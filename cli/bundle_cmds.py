@@ -37,9 +37,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser(
         "verify", parents=[common], help="verify an evidence bundle",
         description="Check a bundle folder or zip: BagIt manifests, no added or changed file "
-        "anywhere, and the audit chain up to its recorded head. Exit 4 if anything is wrong.",
+        "anywhere, and the audit chain up to its recorded head. With --case, also check it "
+        "against the case it came from: the case's audit log must record this export and its "
+        "vault must hold every original byte for byte. Exit 4 if anything is wrong.",
     )
     p.add_argument("bundle", type=Path)
+    p.add_argument("--case", type=Path, metavar="CASE",
+                   help="the case the bundle was exported from (opened read-only)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_verify)
 
@@ -82,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     summary = {
         "bundle": str(result.path), "scope": scope.describe(), "items": result.items,
         "files": result.files, "previews": result.previews, "links": result.links,
-        "payload_oxum": result.payload_oxum, "tagmanifest_sha256": result.tagmanifest_sha256,
+        "derived_files": result.derived_files, "payload_oxum": result.payload_oxum, "tagmanifest_sha256": result.tagmanifest_sha256,
         "audit_head": {"seq": result.audit_head.seq, "hash": result.audit_head.hash},
     }
     if args.json:
@@ -96,17 +100,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from .commands import emit_json
 
-    result = bundle.verify_bundle(args.bundle)  # VerificationError -> exit 4 in cli.main
+    # VerificationError -> exit 4 in cli.main; a case that cannot be opened -> exit 1.
+    if args.case is not None:
+        with Case.open(args.case, actor=args.actor, readonly=True) as case:
+            result = bundle.verify_bundle(args.bundle, case)
+    else:
+        result = bundle.verify_bundle(args.bundle)
+    match = result.case_match
     if args.json:
-        emit_json({
+        summary = {
             "bundle": str(result.path), "valid": True, "payload_files": result.payload_files,
             "tag_files": result.tag_files, "audit_entries": result.audit_entries,
             "audit_head": {"seq": result.audit_head.seq, "hash": result.audit_head.hash},
             "case_title": result.bag_info.get("Tideline-Case-Title"),
             "scope": result.bag_info.get("Tideline-Scope"),
-        })
+            "tagmanifest_sha256": result.tagmanifest_sha256,
+        }
+        if match is not None:
+            summary["case"] = {"case_id": match.case_id, "export_audit_seq": match.export_seq,
+                               "exported_at": match.exported_at,
+                               "originals_in_vault": match.originals_checked}
+        emit_json(summary)
     else:
         print(f"The bundle is intact: {result.payload_files} payload files and "
               f"{result.tag_files} tag files match their manifests, and the audit excerpt's "
               f"{result.audit_entries} entries chain to the recorded head.", file=sys.stdout)
+        if match is not None:
+            print(f"The case records this export (audit entry {match.export_seq}, "
+                  f"{match.exported_at}) and its vault holds all {match.originals_checked} "
+                  "originals byte for byte.", file=sys.stdout)
     return 0

@@ -6,7 +6,18 @@ nothing under the final name; the export is then recorded in the case's audit lo
 tag manifest's digest. ``verify_bundle`` runs the ``bagit`` validator and, beyond it, rejects
 any file that no manifest lists (payload or tag area), any tag file or manifest the tag
 manifests do not account for, and an audit excerpt whose hash chain is broken or does not end
-at the recorded head. Both work on a folder and on a ``.zip``.
+at the recorded head. Both work on a folder and on a ``.zip``. Given the case it came from,
+``verify_bundle`` also checks the bundle against that case: the case's audit log must record an
+export with this bundle's tag-manifest digest, and every original must be in the case's vault
+with the same bytes, so a bundle re-signed after tampering (payload changed, every manifest
+recomputed) is caught.
+
+``data/derived/`` carries the current OCR and region hashes of each media in scope, each file
+naming the engine, version and settings that produced it, so a cited result can be reproduced.
+
+The ``bagit`` library changes the process's working directory while it writes manifests. The
+export therefore uses absolute paths only, and every call into ``bagit`` that does so holds
+``BAGIT_CWD_LOCK``, so two exports on worker threads cannot write each other's manifests.
 
 Scope is a list of item ids chosen by the caller (cluster scopes are resolved above this
 layer, which never imports ``analysis``).
@@ -16,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import filecmp
 import hashlib
 import json
 import logging
@@ -24,6 +36,7 @@ import platform
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -51,6 +64,8 @@ REQUIRED_BAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manif
 # Formats every current browser shows; anything else readable gets a PNG preview.
 BROWSER_MIMES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/avif"}
 PREVIEW_MAX_SIDE = 2400
+# Held around every bagit call that changes the working directory (make_bag, Bag.save).
+BAGIT_CWD_LOCK = threading.Lock()
 
 logging.getLogger("bagit").setLevel(logging.ERROR)  # bagit logs every file it hashes
 
@@ -79,6 +94,17 @@ class ExportResult:
     payload_oxum: str
     tagmanifest_sha256: str
     audit_head: audit.Head
+    derived_files: int = 0  # files under data/derived/
+
+
+@dataclass
+class CaseMatch:
+    """What ``verify_bundle(..., case=...)`` confirmed against the case the bundle came from."""
+
+    case_id: str
+    export_seq: int  # the export.created audit entry recording this bundle's digest
+    exported_at: str
+    originals_checked: int
 
 
 @dataclass
@@ -89,6 +115,8 @@ class VerifyResult:
     audit_entries: int
     audit_head: audit.Head
     bag_info: dict[str, str] = field(default_factory=dict)
+    tagmanifest_sha256: str = ""
+    case_match: CaseMatch | None = None
 
 
 # -- scope -------------------------------------------------------------------------------------
@@ -193,6 +221,105 @@ def _hash_rows(case: Case, media: dict[str, str]) -> list[list[object]]:
     return rows
 
 
+def _in_chunks(case: Case, sql: str, shas: Sequence[str]) -> list[sqlite3.Row | tuple]:
+    """Rows of ``sql`` (with one ``{marks}`` placeholder list) for every sha in ``shas``."""
+    rows: list = []
+    for i in range(0, len(shas), 900):
+        chunk = list(shas[i:i + 900])
+        rows += case.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall()
+    return rows
+
+
+def _json_or_text(value: str | None, default: object) -> object:
+    if value is None or value == "":
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:  # kept as written rather than dropped
+        return value
+
+
+def _derived_records(case: Case, media_paths: dict[str, str]
+                     ) -> tuple[dict[str, dict], dict[str, dict]]:
+    """The current OCR and the current regions with their hashes of each media, as the
+    ``data/derived/ocr/<sha>.json`` and ``data/derived/hashes/<sha>.json`` records."""
+    shas = sorted(media_paths)
+    try:
+        ocr_rows = _in_chunks(case, """
+            SELECT media_sha256, id, engine, engine_version, settings, text, mean_confidence,
+                   script, words, error, created_at
+            FROM ocr WHERE current = 1 AND media_sha256 IN ({marks}) ORDER BY media_sha256, id""",
+            shas)
+        region_rows = _in_chunks(case, """
+            SELECT media_sha256, id, kind, x0, y0, x1, y1, score, engine, engine_version,
+                   settings, created_at
+            FROM regions WHERE current = 1 AND media_sha256 IN ({marks})
+            ORDER BY media_sha256, id""", shas)
+        region_ids = [r[1] for r in region_rows]
+        hash_rows: list = []
+        for i in range(0, len(region_ids), 900):
+            chunk = region_ids[i:i + 900]
+            hash_rows += case.db.execute(
+                f"""SELECT region_id, algo, value, quality, variant FROM hashes
+                    WHERE region_id IN ({",".join("?" * len(chunk))})
+                    ORDER BY region_id, algo, variant, id""", chunk).fetchall()
+    except sqlite3.OperationalError:  # a case from before derived tables existed
+        return {}, {}
+    ocr: dict[str, dict] = {}
+    for r in ocr_rows:
+        # Only one row per media should be current; if several are, the newest is the one
+        # the case shows, so it is the one exported.
+        ocr[r[0]] = {
+            "derived": True, "media_sha256": r[0], "original": media_paths[r[0]],
+            "ocr_id": r[1], "engine": r[2], "engine_version": r[3],
+            "settings": _json_or_text(r[4], {}), "created_at": r[10],
+            "mean_confidence": r[6], "script": r[7], "error": r[9], "text": r[5],
+            "words": _json_or_text(r[8], []),
+        }
+    by_region: dict[int, list[dict]] = {}
+    for region_id, algo, value, quality, variant in hash_rows:
+        by_region.setdefault(region_id, []).append(
+            {"algo": algo, "value": value, "quality": quality, "variant": variant})
+    hashes: dict[str, dict] = {}
+    for r in region_rows:
+        found = by_region.get(r[1], [])
+        plain = {h["algo"]: h for h in found if h["variant"] == "original"}
+        record = hashes.setdefault(r[0], {
+            "derived": True, "media_sha256": r[0], "original": media_paths[r[0]], "regions": []})
+        record["regions"].append({
+            "region_id": r[1], "kind": r[2], "box": [r[3], r[4], r[5], r[6]], "score": r[7],
+            "engine": r[8], "engine_version": r[9], "settings": _json_or_text(r[10], {}),
+            "created_at": r[11],
+            "phash": plain.get("phash", {}).get("value"),
+            "pdq": plain.get("pdq", {}).get("value"),
+            "pdq_quality": plain.get("pdq", {}).get("quality"),
+            "hashes": found,
+        })
+    return ocr, hashes
+
+
+def _write_derived(case: Case, bag_dir: Path, media_paths: dict[str, str]) -> int:
+    """Write ``derived/ocr`` and ``derived/hashes``; the number of files written."""
+    ocr, hashes = _derived_records(case, media_paths)
+    written = 0
+    if ocr:
+        folder = bag_dir / "derived" / "ocr"
+        folder.mkdir(parents=True)
+        for sha, record in ocr.items():
+            # newline="" keeps the recognised text exactly as stored, line ends included.
+            with open(folder / f"{sha}.txt", "w", encoding="utf-8", newline="") as f:
+                f.write(record["text"] or "")
+            _write_json(folder / f"{sha}.json", record)
+            written += 2
+    if hashes:
+        folder = bag_dir / "derived" / "hashes"
+        folder.mkdir(parents=True)
+        for sha, record in hashes.items():
+            _write_json(folder / f"{sha}.json", record)
+            written += 1
+    return written
+
+
 def _audit_lines(entries: Sequence[audit.AuditEntry]) -> str:
     return "".join(
         audit.canonical_json(e.body() | {"prev_hash": e.prev_hash, "hash": e.hash}) + "\n"
@@ -216,13 +343,23 @@ data/originals/     the files as received, byte-identical to the case vault. Nam
                     its SHA-256 and the name it was received under.
 data/previews/      DERIVED: PNG renderings of originals a browser cannot show (e.g. HEIC,
                     TIFF). For reading only; the original is the evidence.
+data/derived/       DERIVED: results computed from the originals, rebuildable from them.
+                    Each file names the engine, its version and the settings that made it.
+  ocr/<sha256>.txt    the current OCR text of that original, exactly as the case holds it;
+  ocr/<sha256>.json   the same with engine, version, settings, mean confidence, script and
+                      every word with its confidence and box (x0, y0, x1, y1 in pixels);
+  hashes/<sha256>.json  the current photo regions of that original: box, kind, score, the
+                      engine and version that found them, and each region's pHash and PDQ
+                      (with PDQ quality and the mirrored/rotated variants used for matching).
+                    Media that were not analysed have no derived files.
 data/items.json     every item in scope: text, OCR text (derived), selectors, tags, notes,
 data/items.csv      sightings, times and the SHA-256 of its media.
 data/links.json     links whose two ends are both in scope: kind, band, score, status, who
                     decided (self-asserted) and why.
 data/referral.csv   one row per item for a platform referral: page, URL, posted time, phones,
                     media SHA-256.
-data/hashes.csv     perceptual hashes (PDQ, pHash) of the media in scope, when computed.
+data/hashes.csv     DERIVED: perceptual hashes (PDQ, pHash) of the media in scope, when
+                    computed (the same values as data/derived/hashes/, one row per hash).
 data/report.html    a readable report. It runs no script and loads nothing from the network.
 
 CSV files are UTF-8 with a byte-order mark. A cell that begins with = + - @, a tab or a
@@ -241,6 +378,9 @@ the first entry), a newline, and that JSON. audit.head records the last entry's 
 and bag-info.txt repeats them.
 tideline-provenance.json says which case, who exported (self-asserted), with which versions
 and what scope. Names of people acting are as they asserted them, not authenticated.
+`python main.py verify BAG --case CASE` also confirms, against the case itself, that its
+audit log records this export (by the SHA-256 of tagmanifest-sha256.txt) and that every
+original is byte-identical to the file in the case's vault.
 """
 
 
@@ -293,6 +433,7 @@ def export_bundle(
             case.audit("export.created", {
                 "scope": scope.kind, "value": scope.value, "items": result.items,
                 "files": result.files, "previews": result.previews, "links": result.links,
+                "derived_files": result.derived_files,
                 "bag": str(out), "payload_oxum": result.payload_oxum,
                 "tagmanifest_sha256": result.tagmanifest_sha256,
                 "audit_head": {"seq": result.audit_head.seq, "hash": result.audit_head.hash},
@@ -307,6 +448,19 @@ def export_bundle(
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _bagit_cwd(fallback: Path) -> Iterator[None]:
+    """Serialise bagit's working-directory changes and give it a working directory to return
+    to: bagit starts from ``os.getcwd()``, which fails if that folder has been deleted."""
+    with BAGIT_CWD_LOCK:
+        try:
+            os.getcwd()
+        except FileNotFoundError:
+            # Nothing can rely on a working directory that no longer exists.
+            os.chdir(fallback)
+        yield
 
 
 def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: ProgressCallback | None,
@@ -348,6 +502,8 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         originals_rows.append([f"originals/{name}", sha, m.get("original_name"), m.get("mime"),
                                m.get("size"), preview])
         report(progress, n + 1, total, "Copying originals")
+    original_paths = {row[1]: row[0] for row in originals_rows}
+    derived_files = _write_derived(case, bag_dir, original_paths)
 
     _write_csv(bag_dir / "originals.csv",
                ["file", "sha256", "original_name", "mime", "size", "preview_derived"],
@@ -416,7 +572,8 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         "Tideline-Audit-Head-Seq": str(head.seq),
         "Tideline-Audit-Head-Hash": head.hash,
     }
-    bag = bagit.make_bag(str(bag_dir), bag_info, checksums=CHECKSUMS)
+    with _bagit_cwd(bag_dir.parent):
+        bag = bagit.make_bag(str(bag_dir), bag_info, checksums=CHECKSUMS)
     # bagit.py writes the older 0.97 declaration; the layout it wrote is also RFC 8493's 1.0.
     (bag_dir / "bagit.txt").write_text(
         "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
@@ -432,15 +589,17 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         "scope": {"kind": scope.kind, "value": scope.value, "items": sorted(in_scope)},
         "query": {scope.kind: scope.value} if scope.kind != "all" else {"all": True},
         "counts": {"items": len(items), "files": len(media), "previews": len(derived),
-                   "links": len(links)},
+                   "links": len(links), "derived_files": derived_files},
         "audit_head": {"seq": head.seq, "hash": head.hash},
     })
-    bag.save(manifests=False)  # rewrites the tag manifests to cover the tag files just added
+    with _bagit_cwd(bag_dir.parent):
+        bag.save(manifests=False)  # rewrites the tag manifests to cover the tag files just added
     tagmanifest = (bag_dir / "tagmanifest-sha256.txt").read_bytes()
     return ExportResult(
         path=bag_dir, items=len(items), files=len(media), previews=len(derived),
         links=len(links), payload_oxum=bag.info.get("Payload-Oxum", ""),
         tagmanifest_sha256=hashlib.sha256(tagmanifest).hexdigest(), audit_head=head,
+        derived_files=derived_files,
     )
 
 
@@ -593,8 +752,40 @@ def _validation_sentence(error: bagit.BagValidationError) -> str:
     return f"The BagIt validator rejects the bundle: {what}{more}."
 
 
-def verify_folder(root: Path) -> VerifyResult:
-    root = Path(root)
+def _check_against_case(root: Path, info: dict[str, str], digest: str, case: Case) -> CaseMatch:
+    """The case's audit log records this very bundle, and its vault holds each original."""
+    case_id = case.meta("case_id") or ""
+    bundle_case = info.get("Tideline-Case-Id", "")
+    if bundle_case != case_id:
+        raise VerificationError(f"The bundle was exported from another case (case id "
+                                f"{bundle_case or 'none'}, not {case_id or 'none'}).")
+    chain = case.verify_audit()
+    if not chain.ok:
+        raise VerificationError(f"The case's own audit log is not intact, so the bundle cannot be "
+                                f"checked against it: {chain.problem}")
+    entry = next((e for e in case.audit_entries() if e.action == "export.created"
+                  and (e.details or {}).get("tagmanifest_sha256") == digest), None)
+    if entry is None:
+        raise VerificationError(f"The case's audit log records no export with this bundle's "
+                                f"tag-manifest digest {digest}, so the bundle is not the one "
+                                "exported.")
+    checked = 0
+    with open(root / "data" / "originals.csv", encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            sha, name = row.get("sha256") or "", "data/" + (row.get("file") or "")
+            vault_file = case.vault.path_for(sha) if len(sha) == 64 else None
+            if vault_file is None or not vault_file.is_file():
+                raise VerificationError(f"{name} (SHA-256 {sha}) is not in the case's vault.")
+            if not filecmp.cmp(root / name, vault_file, shallow=False):
+                raise VerificationError(f"{name} differs from the case's vault copy of {sha}.")
+            checked += 1
+    return CaseMatch(case_id, entry.seq, entry.at, checked)
+
+
+def verify_folder(root: Path, case: Case | None = None) -> VerifyResult:
+    # Absolute, so that another thread's bagit call changing the working directory cannot
+    # redirect this check to another folder.
+    root = Path(root).absolute()
     if not root.is_dir():
         raise VerificationError(f"{root} is not a bundle folder.")
     for name in REQUIRED_BAG_FILES:
@@ -613,7 +804,9 @@ def verify_folder(root: Path) -> VerifyResult:
     info = {k: v if isinstance(v, str) else str(v) for k, v in bag.info.items()}
     entries, head = _check_audit(root, info)
     _check_originals(root)
-    return VerifyResult(root, payload, tagfiles, entries, head, info)
+    digest = _file_digest(root / "tagmanifest-sha256.txt", "sha256")
+    match = _check_against_case(root, info, digest, case) if case is not None else None
+    return VerifyResult(root, payload, tagfiles, entries, head, info, digest, match)
 
 
 def _extract_zip(zip_path: Path, into: Path) -> None:
@@ -648,14 +841,16 @@ def _scratch_dir(near: Path) -> Iterator[Path]:
         yield Path(name)
 
 
-def verify_bundle(path: Path) -> VerifyResult:
+def verify_bundle(path: Path, case: Case | None = None) -> VerifyResult:
     """Check a bundle folder or zip; raise ``VerificationError`` (one sentence) if it is not
-    exactly what was exported."""
-    path = Path(path)
+    exactly what was exported. With ``case`` (the case it was exported from, open read-only is
+    enough), also require that case's audit log to record this bundle's export and its vault
+    to hold every original byte for byte."""
+    path = Path(path).absolute()
     if not path.exists():
         raise VerificationError(f"There is no bundle at {path}.")
     if path.is_dir():
-        return verify_folder(path)
+        return verify_folder(path, case)
     if not zipfile.is_zipfile(path):
         raise VerificationError(f"{path.name} is neither a bundle folder nor a zip file.")
     with _scratch_dir(path.parent) as root:
@@ -665,7 +860,7 @@ def verify_bundle(path: Path) -> VerifyResult:
             if len(top) != 1 or not top[0].is_dir():
                 raise VerificationError("The zip does not hold exactly one bundle folder.")
             root = top[0]
-        result = verify_folder(root)
+        result = verify_folder(root, case)
         result.path = path
         return result
 
@@ -683,6 +878,6 @@ def bundle_digest(path: Path) -> str:
 
 
 __all__ = [
-    "ExportResult", "ExportScope", "VerifyResult", "bundle_digest", "export_bundle",
+    "BAGIT_CWD_LOCK", "CaseMatch", "ExportResult", "ExportScope", "VerifyResult", "bundle_digest", "export_bundle",
     "scope_all", "scope_items", "scope_tag", "verify_bundle", "verify_folder",
 ]

@@ -45,7 +45,8 @@ def case_path(path: Path) -> Path:
 
 class Case:
     def __init__(self, path: Path, db: sqlite_utils.Database, actor: str, lock: CaseLock | None):
-        self.path = path
+        # Absolute, so nothing that changes the working directory (bagit does) moves the case.
+        self.path = Path(path).absolute()
         self.db = db
         self.actor = actor
         self.os_user = default_actor()

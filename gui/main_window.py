@@ -29,6 +29,7 @@ from gui import workers
 from gui.audit_view import AuditLogDialog
 from gui.case_summary import CaseSummaryWidget
 from gui.clusters import ClustersWidget
+from gui.export_dialog import ExportBundleDialog
 from gui.new_case_dialog import NewCaseDialog
 from gui.recent import RecentCases
 from gui.review import ReviewWidget
@@ -130,6 +131,10 @@ class MainWindow(QMainWindow):
         self.import_file_action = QAction("Import &Export or Archive…", self)
         self.import_file_action.setStatusTip(
             "Bring in a zip, a Telegram or Facebook export, or a CSV/JSON file")
+        self.export_bundle_action = QAction("Export &Bundle…", self)
+        self.export_bundle_action.setStatusTip(
+            "Write an evidence bundle (BagIt folder or zip) of all, tagged, selected or "
+            "clustered items")
         self.undo_action = QAction("&Undo", self)
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
         self.redo_action = QAction("&Redo", self)
@@ -169,6 +174,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.import_folder_action)
         file_menu.addAction(self.import_file_action)
+        file_menu.addAction(self.export_bundle_action)
         file_menu.addSeparator()
         file_menu.addAction(self.close_action)
         file_menu.addSeparator()
@@ -208,6 +214,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.aboutToShow.connect(self._rebuild_recent_menu)
         self.import_folder_action.triggered.connect(self._on_import_folder_triggered)
         self.import_file_action.triggered.connect(self._on_import_file_triggered)
+        self.export_bundle_action.triggered.connect(self._on_export_bundle_triggered)
         self.undo_action.triggered.connect(self._on_undo_triggered)
         self.redo_action.triggered.connect(self._on_redo_triggered)
         self.items_action.triggered.connect(self.show_workstation)
@@ -424,6 +431,7 @@ class MainWindow(QMainWindow):
         can_write = has_case and self.case.writable and not busy
         self.import_folder_action.setEnabled(can_write)
         self.import_file_action.setEnabled(can_write)
+        self.export_bundle_action.setEnabled(can_write)
         self.items_action.setEnabled(has_case)
         self.summary_action.setEnabled(has_case)
         self.audit_action.setEnabled(has_case)
@@ -514,6 +522,16 @@ class MainWindow(QMainWindow):
             "Exports and archives (*.zip *.json *.csv *.html);;All files (*)")
         if chosen:
             self.import_paths([Path(c) for c in chosen])
+
+    @Slot()
+    def _on_export_bundle_triggered(self) -> ExportBundleDialog | None:
+        if self.case is None or not self.case.writable:
+            return None
+        selected = self.workstation.selected_ids() if self.workstation is not None else []
+        dialog = ExportBundleDialog(self.case, selected, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
 
     @Slot(object)
     def _on_import_finished(self, reports: object) -> None:

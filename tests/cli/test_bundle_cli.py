@@ -125,3 +125,44 @@ def test_scope_is_required_and_exclusive(run, case_dir, tmp_path):
 def test_verify_missing_bundle_exits_4(run, tmp_path):
     code, _, err = run("verify", str(tmp_path / "nothing"))
     assert code == 4 and "no bundle" in err
+
+
+def test_verify_against_the_case(run, case_dir, tmp_path):
+    out = tmp_path / "bundle.zip"
+    assert run("export", str(case_dir), str(out), "--all")[0] == 0
+    code, stdout, err = run("verify", str(out), "--case", str(case_dir), "--json")
+    assert code == 0, err
+    summary = json.loads(stdout)
+    assert summary["case"]["originals_in_vault"] == 3
+    with Case.open(case_dir, readonly=True) as case:
+        entry = next(e for e in case.audit_entries() if e.seq == summary["case"]["export_audit_seq"])
+    assert entry.details["tagmanifest_sha256"] == summary["tagmanifest_sha256"]
+    code, stdout, _ = run("verify", str(out), "--case", str(case_dir))
+    assert code == 0 and "records this export" in stdout
+
+
+def test_a_re_signed_bundle_fails_verify_against_the_case(run, case_dir, tmp_path):
+    import os
+
+    import bagit
+
+    out = tmp_path / "bundle"
+    assert run("export", str(case_dir), str(out), "--all")[0] == 0
+    (out / "data" / "referral.csv").write_text("item_id,page\n1,Someone else (fictional)\n",
+                                              encoding="utf-8")
+    cwd = os.getcwd()
+    try:
+        bagit.Bag(str(out)).save(manifests=True)  # every manifest recomputed
+    finally:
+        os.chdir(cwd)
+    assert run("verify", str(out))[0] == 0
+    code, stdout, err = run("verify", str(out), "--case", str(case_dir), "--json")
+    assert code == 4 and stdout == ""
+    assert "records no export" in err and err.strip().count("\n") == 0
+
+
+def test_verify_against_a_missing_case_exits_1(run, case_dir, tmp_path):
+    out = tmp_path / "bundle"
+    assert run("export", str(case_dir), str(out), "--all")[0] == 0
+    code, _, err = run("verify", str(out), "--case", str(tmp_path / "nowhere"))
+    assert code == 1 and "no case" in err and err.strip().count("\n") == 0

@@ -517,3 +517,218 @@ def test_audit_chain_hashing_matches_the_case_log(built):
         assert entry["hash"] == logged.hash
         body = {k: v for k, v in entry.items() if k not in ("hash", "prev_hash")}
         assert audit.entry_hash(entry["prev_hash"], body) == logged.hash
+
+
+# -- derived results -------------------------------------------------------------------------
+
+
+def _add_derived(case: Case, sha: str) -> None:
+    """An older and a current OCR run and region set for ``sha``, as analysis writes them."""
+    words = [{"text": "call", "conf": 91.5, "box": [2, 3, 20, 9], "block": 1, "par": 1,
+              "line": 1, "word": 1},
+             {"text": PHONE, "conf": 88.0, "box": [22, 3, 39, 9], "block": 1, "par": 1,
+              "line": 1, "word": 2}]
+    with case.transaction() as db:
+        for current, text in ((0, "old run"), (1, f"call {PHONE}\nرحلة")):
+            db.execute(
+                "INSERT INTO ocr (media_sha256, engine, engine_version, settings, text, "
+                "mean_confidence, script, words, current, created_at) VALUES (?, 'tesseract', "
+                "'5.3.0', ?, ?, 89.75, 'Latin', ?, ?, ?)",
+                [sha, json.dumps({"langs": "eng+ara", "psm": 11}), text,
+                 json.dumps(words if current else []), current, now_utc()])
+        for current in (0, 1):
+            cur = db.execute(
+                "INSERT INTO regions (media_sha256, engine, engine_version, settings, kind, x0, "
+                "y0, x1, y1, score, current, created_at) VALUES (?, 'tideline-hash', ?, '{}', "
+                "'photo', 4, 5, 36, 28, 1.0, ?, ?)", [sha, f"hash-{current}", current, now_utc()])
+            db.execute("INSERT INTO hashes (region_id, algo, value, quality, variant) VALUES "
+                       "(?, 'pdq', ?, 87, 'original'), (?, 'phash', ?, NULL, 'original'), "
+                       "(?, 'phash', ?, NULL, 'mirror')",
+                       [cur.lastrowid, "a" * 64, cur.lastrowid, "b" * 16, cur.lastrowid, "c" * 16])
+
+
+@pytest.fixture(scope="module")
+def own_case(tmp_path_factory):
+    """A case of this module's own, for tests that change derived rows or the vault."""
+    root = tmp_path_factory.mktemp("own")
+    case = _build_case(root)
+    yield case, root
+    case.close()
+
+
+def test_derived_ocr_and_hashes_are_exported_with_their_engine(own_case, tmp_path):
+    case, _ = own_case
+    items = store.items_json(case)
+    analysed = items[0]["media"][0]["sha256"]
+    _add_derived(case, analysed)
+    result = bundle.export_bundle(case, tmp_path / "b", bundle.scope_all(case))
+    derived = result.path / "data" / "derived"
+    assert (derived / "ocr" / f"{analysed}.txt").read_bytes().decode() == f"call {PHONE}\nرحلة"
+    ocr = json.loads((derived / "ocr" / f"{analysed}.json").read_text(encoding="utf-8"))
+    assert ocr["derived"] is True and ocr["engine"] == "tesseract"
+    assert ocr["engine_version"] == "5.3.0" and ocr["settings"] == {"langs": "eng+ara", "psm": 11}
+    assert ocr["mean_confidence"] == 89.75
+    assert [(w["text"], w["box"]) for w in ocr["words"]] == [("call", [2, 3, 20, 9]),
+                                                              (PHONE, [22, 3, 39, 9])]
+    assert (result.path / "data" / ocr["original"]).read_bytes() == \
+        case.vault.path_for(analysed).read_bytes()
+    hashes = json.loads((derived / "hashes" / f"{analysed}.json").read_text(encoding="utf-8"))
+    (region,) = hashes["regions"]  # only the current region set
+    assert region["engine_version"] == "hash-1" and region["kind"] == "photo"
+    assert region["box"] == [4, 5, 36, 28]
+    assert (region["pdq"], region["pdq_quality"], region["phash"]) == ("a" * 64, 87, "b" * 16)
+    assert {h["variant"] for h in region["hashes"]} == {"original", "mirror"}
+    # Only analysed media have derived files; the README marks the folder as derived.
+    assert sorted(p.name for p in derived.rglob("*")) == sorted(
+        ["ocr", "hashes", f"{analysed}.txt", f"{analysed}.json", f"{analysed}.json"])
+    assert result.derived_files == 3
+    assert "data/derived/       DERIVED" in (result.path / "data" / "README.txt").read_text()
+    manifest = (result.path / "manifest-sha256.txt").read_text()
+    assert f"data/derived/ocr/{analysed}.json" in manifest
+    # items.json keeps its fields.
+    assert [sorted(i) for i in json.loads((result.path / "data/items.json").read_text())] == \
+        [sorted(i) for i in items]
+    bundle.verify_bundle(result.path, case)
+
+
+def test_a_case_without_analysis_exports_no_derived_folder(built):
+    assert not (built[1].path / "data" / "derived").exists()
+    assert built[1].derived_files == 0
+
+
+# -- verify against the case -------------------------------------------------------------------
+
+
+def test_verify_against_the_case_accepts_its_own_bundles(built):
+    case, result, zipped = built
+    checked = bundle.verify_bundle(result.path, case)
+    assert checked.case_match is not None
+    assert checked.case_match.originals_checked == result.files
+    entry = next(e for e in case.audit_entries() if e.seq == checked.case_match.export_seq)
+    assert entry.action == "export.created" and entry.details["bag"] == str(result.path)
+    assert bundle.verify_bundle(zipped.path, case).case_match.originals_checked == zipped.files
+    assert checked.tagmanifest_sha256 == result.tagmanifest_sha256
+
+
+def _resign(bag_dir: Path) -> None:
+    """What someone who knows BagIt does after editing the payload: recompute every manifest."""
+    cwd = os.getcwd()
+    try:
+        bagit.Bag(str(bag_dir)).save(manifests=True)
+    finally:
+        os.chdir(cwd)
+
+
+def test_a_bundle_re_signed_after_tampering_fails_only_against_the_case(built, bag):
+    case = built[0]
+    items = json.loads((bag / "data" / "items.json").read_text(encoding="utf-8"))
+    items[0]["text"] = "a different advert"
+    (bag / "data" / "items.json").write_text(json.dumps(items), encoding="utf-8")
+    _resign(bag)
+    bundle.verify_bundle(bag)  # the bag alone is consistent again
+    with pytest.raises(VerificationError, match="records no export with this bundle's"):
+        bundle.verify_bundle(bag, case)
+
+
+def test_a_re_signed_original_fails_against_the_case(built, bag):
+    """An original swapped and originals.csv rewritten to match: every hash agrees, yet the
+    case never exported these bytes."""
+    case = built[0]
+    rows = _read_csv(bag / "data" / "originals.csv")
+    target = bag / "data" / rows[0]["file"]
+    target.write_bytes(target.read_bytes() + b"\0")
+    rows[0]["sha256"] = hashlib.sha256(target.read_bytes()).hexdigest()
+    with open(bag / "data" / "originals.csv", "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    _resign(bag)
+    bundle.verify_bundle(bag)
+    with pytest.raises(VerificationError, match="records no export"):
+        bundle.verify_bundle(bag, case)
+
+
+def test_verify_against_the_case_checks_the_vault_bytes(own_case, tmp_path):
+    case, _ = own_case
+    result = bundle.export_bundle(case, tmp_path / "v", bundle.scope_all(case))
+    sha = _read_csv(result.path / "data" / "originals.csv")[0]["sha256"]
+    vault_file = case.vault.path_for(sha)
+    original = vault_file.read_bytes()
+    os.chmod(vault_file, 0o600)
+    try:
+        vault_file.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+        with pytest.raises(VerificationError, match="differs from the case's vault copy"):
+            bundle.verify_bundle(result.path, case)
+        vault_file.unlink()
+        with pytest.raises(VerificationError, match="is not in the case's vault"):
+            bundle.verify_bundle(result.path, case)
+    finally:
+        vault_file.write_bytes(original)
+        os.chmod(vault_file, 0o444)
+    assert bundle.verify_bundle(result.path, case).case_match is not None
+
+
+def test_verify_against_another_case_fails(built, tmp_path):
+    with Case.create(tmp_path / "other", title="Other (fictional)", actor="analyst-3") as other:
+        with pytest.raises(VerificationError, match="exported from another case"):
+            bundle.verify_bundle(built[1].path, other)
+
+
+# -- working directory -------------------------------------------------------------------------
+
+
+def test_export_does_not_depend_on_the_working_directory(own_case, tmp_path, monkeypatch):
+    case, _ = own_case
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()  # a working directory deleted under the running program
+    result = bundle.export_bundle(case, tmp_path / "b", bundle.scope_all(case))
+    assert bundle.verify_bundle(result.path, case).case_match is not None
+    monkeypatch.chdir(tmp_path)
+    bundle.export_bundle(case, tmp_path / "c.zip", bundle.scope_all(case))
+    assert Path.cwd() == tmp_path  # bagit's directory changes are undone
+
+
+def test_concurrent_exports_on_threads_do_not_mix_their_manifests(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    make_manifests = bagit.make_manifests
+
+    def slow_make_manifests(*args, **kwargs):
+        # Widen the window in which bagit works relative to its changed working directory,
+        # so two unserialised exports would certainly overlap there.
+        time.sleep(0.3)
+        return make_manifests(*args, **kwargs)
+
+    monkeypatch.setattr(bagit, "make_manifests", slow_make_manifests)
+    start = threading.Barrier(2)
+
+    cases = []
+    for n in range(2):
+        (tmp_path / f"case{n}").mkdir()
+        cases.append(_build_case(tmp_path / f"case{n}"))
+    results: dict[int, bundle.ExportResult] = {}
+    errors: list[BaseException] = []
+
+    def run(n: int) -> None:
+        try:
+            start.wait(timeout=10)
+            results[n] = bundle.export_bundle(cases[n], tmp_path / f"out{n}",
+                                              bundle.scope_all(cases[n]))
+        except BaseException as e:  # reported to the test thread below
+            errors.append(e)
+
+    try:
+        threads = [threading.Thread(target=run, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        for n in range(2):
+            assert bundle.verify_bundle(results[n].path, cases[n]).case_match is not None
+    finally:
+        for c in cases:
+            c.close()
