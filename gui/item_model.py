@@ -8,11 +8,15 @@ a few pages. After a write the model refreshes just the rows in the returned cha
 With a ``PageFetcher`` (the workstation gives it one) pages of a large result are read on a
 thread of their own, through a read-only connection of their own: ``data()`` answers at once
 with a placeholder and the row fills in when ``page_ready`` arrives, so scrolling never waits
-for SQLite. Display strings are worked out once per page, not on every ``data()`` call.
+for SQLite. Display strings (table cells, tile lines) are worked out once per page, on the
+fetcher's thread, into ``RowView`` records, so ``data()`` and the delegates only look them up.
+Rows that arrive together (a page, a burst of thumbnails) are announced with one
+``dataChanged`` each, so a view repaints once, not once per row.
 """
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from collections import OrderedDict
@@ -27,6 +31,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QPixmap
@@ -65,7 +70,8 @@ _SERVED_ROLES = frozenset(int(r) for r in (
     Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole,
     Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ForegroundRole,
     Qt.ItemDataRole.TextAlignmentRole, ID_ROLE, SUMMARY_ROLE, THUMB_STATE_ROLE))
-_CAPTURED_COLOUR = "#6b7280"
+CAPTURED_COLOUR = QColor("#6b7280")
+THUMB_FLUSH_MS = 30  # thumbnails finishing within this window are announced together
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -78,7 +84,10 @@ def format_time(value: str | None) -> str:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return value
-    text = moment.strftime("%Y-%m-%d %H:%M")
+    # Not strftime: it imports the time module on every call, which PySide's import hook makes
+    # slow enough to show up when a page of 200 rows is formatted.
+    text = (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d} "
+            f"{moment.hour:02d}:{moment.minute:02d}")
     return text + (" UTC" if moment.tzinfo is not None else "")
 
 
@@ -91,22 +100,76 @@ def hit_text(snippet: str) -> str:
     return snippet.replace(views.HIT_OPEN, "«").replace(views.HIT_CLOSE, "»")
 
 
+_VERSIONS = itertools.count(1)
+
+
+@dataclass
+class RowView:
+    """Everything a view shows of one row, worked out once when its page is read.
+
+    ``version`` is unique to this record: a refreshed row gets a new one, so a painted tile or
+    cell cached under it can never be shown for changed data.
+    """
+
+    summary: views.RowSummary
+    texts: tuple[str | None, ...]  # display text per column
+    tile_title: str
+    tile_sub: str
+    version: int
+
+
+def make_row_view(summary: views.RowSummary) -> RowView:
+    """The display strings of one row (plain Python: safe on the fetcher's thread)."""
+    when = format_time(summary.when)
+    kind = kind_label(summary.kind)
+    texts: list[str | None] = []
+    for key, _title in COLUMNS:
+        if key == "kind":
+            texts.append(kind)
+        elif key == "author":
+            texts.append(summary.author or "")
+        elif key == "when":
+            texts.append(f"{when} (captured)" if when and summary.when_source == "captured"
+                         else when)
+        elif key == "snippet":
+            texts.append(hit_text(summary.snippet))
+        elif key == "phones":
+            texts.append(", ".join(summary.phones))
+        elif key == "tags":
+            texts.append(", ".join(name for name, _color in summary.tags))
+        elif key == "links":
+            texts.append(str(summary.links) if summary.links else "")
+        else:
+            texts.append(None)
+    short_when = when.removesuffix(" UTC")
+    sub = f"{kind} · {short_when}" if short_when else kind
+    if summary.links:
+        sub += f" · {summary.links} link{'s' if summary.links != 1 else ''}"
+    return RowView(summary, tuple(texts), summary.author or summary.original_name or kind, sub,
+                   next(_VERSIONS))
+
+
 @dataclass
 class _Page:
-    summaries: dict[int, views.RowSummary]
-    texts: dict[int, tuple[str | None, ...]]  # display text per column, worked out once
+    rows: dict[int, RowView]  # by item id
 
 
 class PageFetcher(QObject):
     """Reads pages of row summaries on one background thread with its own read-only case.
 
     Requests are served newest first, so a fast scroll does not queue up pages the view has
-    already left behind; ``page_ready(generation, page_no, epoch, summaries)`` arrives on the
-    GUI thread.
+    already left behind; ``page_ready(generation, page_no, epoch, rows)`` arrives on the GUI
+    thread with the page's ``RowView`` records by item id, display strings already made.
+    Only the newest ``KEEP_REQUESTS`` waiting requests are read; older ones are dropped
+    (``page_dropped``) so a fast scroll does not make this thread read, and hold the GIL
+    for, pages nobody looks at any more.
     """
 
     page_ready = Signal(int, int, int, object)
+    page_dropped = Signal(int, int)  # generation, page: a request overtaken by newer ones
     failed = Signal(str)
+
+    KEEP_REQUESTS = 4  # a screen of the table or the grid spans at most two pages
 
     def __init__(self, case_path: Path, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -142,16 +205,40 @@ class PageFetcher(QObject):
                 job = self._requests.get()
                 if job is None:
                     break
+                job = self._newest(job)
+                if job is None:
+                    break
                 generation, page_no, epoch, ids, search_text = job
                 try:
                     summaries = read_page(case, ids, search_text)
                 except (TidelineError, OSError, ValueError) as exc:
                     self.failed.emit(f"Part of the item list cannot be read: {exc}")
                     continue
+                rows = {i: make_row_view(s) for i, s in summaries.items()}
                 if not self._stopping.is_set():
-                    self.page_ready.emit(generation, page_no, epoch, summaries)
+                    self.page_ready.emit(generation, page_no, epoch, rows)
         finally:
             case.close()
+
+
+    def _newest(self, job: tuple) -> tuple | None:
+        """The newest waiting request; all but the newest few others are dropped."""
+        waiting = [job]
+        while True:
+            try:
+                more = self._requests.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                return None
+            waiting.append(more)
+        # LIFO: the first taken is the newest; put the kept ones back oldest first.
+        keep, drop = waiting[: self.KEEP_REQUESTS], waiting[self.KEEP_REQUESTS :]
+        for old in reversed(keep[1:]):
+            self._requests.put(old)
+        for generation, page_no, *_rest in drop:
+            self.page_dropped.emit(generation, page_no)
+        return keep[0]
 
 
 def read_page(case: Case, ids: list[int], search_text: str) -> dict[int, views.RowSummary]:
@@ -195,10 +282,16 @@ class ItemListModel(QAbstractTableModel):
         self.descending = False
         self.safe_view = False
         self.pages_fetched = 0
+        self._thumb_rows: set[int] = set()
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(THUMB_FLUSH_MS)
+        self._thumb_timer.timeout.connect(self._flush_thumbnails)
         if loader is not None:
             loader.ready.connect(self._on_loader_ready)
         if fetcher is not None:
             fetcher.page_ready.connect(self._on_fetcher_page_ready)
+            fetcher.page_dropped.connect(self._on_fetcher_page_dropped)
 
     # -- contents -----------------------------------------------------------------------------
 
@@ -228,6 +321,7 @@ class ItemListModel(QAbstractTableModel):
         self._epochs.clear()
         self._generation += 1
         self._rows_by_sha.clear()
+        self._thumb_rows.clear()
         self.endResetModel()
 
     def ids(self) -> list[int]:
@@ -243,8 +337,16 @@ class ItemListModel(QAbstractTableModel):
 
     def summary(self, row: int) -> views.RowSummary | None:
         """The row's summary, or None while its page is still being read in the background."""
+        view = self.row_view(row)
+        return view.summary if view is not None else None
+
+    def row_view(self, row: int) -> RowView | None:
+        """The row's display record, or None while its page is being read in the background.
+
+        The delegates call this directly rather than ``index.data()``: one Python call per
+        painted cell instead of a dozen role look-ups through QVariant."""
         page = self._page_for(row)
-        return page.summaries.get(self._ids[row]) if page is not None else None
+        return page.rows.get(self._ids[row]) if page is not None else None
 
     @property
     def background(self) -> bool:
@@ -262,20 +364,22 @@ class ItemListModel(QAbstractTableModel):
         start = page_no * PAGE_SIZE
         ids = self._ids[start : start + PAGE_SIZE]
         if not self.background:
-            return self._store_page(page_no, read_page(self._case, ids, self._search_text))
+            summaries = read_page(self._case, ids, self._search_text)
+            return self._store_page(page_no, {i: make_row_view(s) for i, s in summaries.items()})
         if page_no not in self._pending:
             self._pending.add(page_no)
             self._fetcher.request(self._generation, page_no, self._epochs.get(page_no, 0), ids,
                                   self._search_text)
         return None
 
-    def _store_page(self, page_no: int, summaries: dict[int, views.RowSummary]) -> _Page:
+    def _store_page(self, page_no: int, rows: dict[int, RowView]) -> _Page:
         start = page_no * PAGE_SIZE
-        page = _Page(summaries, {i: self._texts(s) for i, s in summaries.items()})
+        page = _Page(rows)
         self.pages_fetched += 1
         self._pages[page_no] = page
         for offset, item_id in enumerate(self._ids[start : start + PAGE_SIZE]):
-            summary = summaries.get(item_id)
+            view = rows.get(item_id)
+            summary = view.summary if view is not None else None
             if summary is not None and summary.media_sha256:
                 self._rows_by_sha.setdefault(summary.media_sha256, set()).add(start + offset)
         while len(self._pages) > MAX_PAGES:
@@ -283,18 +387,29 @@ class ItemListModel(QAbstractTableModel):
         return page
 
     def _on_fetcher_page_ready(self, generation: int, page_no: int, epoch: int,
-                               summaries: dict[int, views.RowSummary]) -> None:
+                               rows: dict[int, RowView]) -> None:
         if generation != self._generation:
             return  # a page of an earlier search
         self._pending.discard(page_no)
         if epoch != self._epochs.get(page_no, 0):
             return  # read before a write changed these rows; the repaint asks again
-        self._store_page(page_no, summaries)
+        self._store_page(page_no, rows)
+        # One signal for the whole page: the view repaints what is visible once.
         first = page_no * PAGE_SIZE
         last = min(len(self._ids), first + PAGE_SIZE) - 1
         if last >= first:
             self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
         self.page_fetched.emit(page_no)
+
+    def _on_fetcher_page_dropped(self, generation: int, page_no: int) -> None:
+        if generation != self._generation or page_no not in self._pending:
+            return
+        self._pending.discard(page_no)
+        # If the page is still on screen the repaint asks for it again; if not, nothing is read.
+        first = page_no * PAGE_SIZE
+        last = min(len(self._ids), first + PAGE_SIZE) - 1
+        if last >= first:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, len(COLUMNS) - 1))
 
     @property
     def cached_pages(self) -> int:
@@ -359,13 +474,12 @@ class ItemListModel(QAbstractTableModel):
             if role == _DISPLAY and COLUMNS[column][0] == "snippet" and row < len(self._ids):
                 return LOADING_TEXT
             return None
-        item_id = self._ids[row]
-        if role == _DISPLAY:
-            texts = page.texts.get(item_id)
-            return texts[column] if texts is not None else None
-        summary = page.summaries.get(item_id)
-        if summary is None:
+        view = page.rows.get(self._ids[row])
+        if view is None:
             return None
+        if role == _DISPLAY:
+            return view.texts[column]
+        summary = view.summary
         key = COLUMNS[column][0]
         if role == SUMMARY_ROLE:
             return summary
@@ -379,7 +493,7 @@ class ItemListModel(QAbstractTableModel):
             return self._accessible(summary)
         if role == Qt.ItemDataRole.ForegroundRole and key == "when" \
                 and summary.when_source == "captured":
-            return QColor(_CAPTURED_COLOUR)
+            return CAPTURED_COLOUR
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "links":
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -397,29 +511,6 @@ class ItemListModel(QAbstractTableModel):
         ):
             return "failed"
         return "ready" if self.thumbnail(summary) is not None else "loading"
-
-    @classmethod
-    def _texts(cls, summary: views.RowSummary) -> tuple[str | None, ...]:
-        return tuple(cls._display(summary, key) for key, _title in COLUMNS)
-
-    @staticmethod
-    def _display(summary: views.RowSummary, key: str) -> str | None:
-        if key == "kind":
-            return kind_label(summary.kind)
-        if key == "author":
-            return summary.author or ""
-        if key == "when":
-            text = format_time(summary.when)
-            return f"{text} (captured)" if text and summary.when_source == "captured" else text
-        if key == "snippet":
-            return hit_text(summary.snippet)
-        if key == "phones":
-            return ", ".join(summary.phones)
-        if key == "tags":
-            return ", ".join(name for name, _color in summary.tags)
-        if key == "links":
-            return str(summary.links) if summary.links else ""
-        return None
 
     @staticmethod
     def _tooltip(summary: views.RowSummary, key: str) -> str | None:
@@ -447,7 +538,17 @@ class ItemListModel(QAbstractTableModel):
     def _on_loader_ready(self, sha256: str, size: int, blurred: bool) -> None:
         if size != THUMB_SIZE or blurred != self.safe_view:
             return
-        for row in self._rows_by_sha.get(sha256, ()):
-            if row < len(self._ids):
-                index = self.index(row, 0)
-                self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole])
+        rows = self._rows_by_sha.get(sha256)
+        if rows:
+            # A grid of new thumbnails finishes a few per millisecond: gather them and repaint
+            # once, instead of one repaint per thumbnail.
+            self._thumb_rows.update(rows)
+            if not self._thumb_timer.isActive():
+                self._thumb_timer.start()
+
+    def _flush_thumbnails(self) -> None:
+        rows = [r for r in self._thumb_rows if r < len(self._ids)]
+        self._thumb_rows.clear()
+        if rows:
+            self.dataChanged.emit(self.index(min(rows), 0), self.index(max(rows), 0),
+                                  [Qt.ItemDataRole.DecorationRole])

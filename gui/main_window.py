@@ -4,15 +4,24 @@ The central widget is a ``QStackedWidget``: the welcome panel, the case summary,
 open case the workstation (search, grid or table, detail panel). The window owns the open
 ``Case`` and a read-only ``reader`` of the same case for the views, and closes both (releasing
 the write lock) when the case or the window is closed. File > Import runs the importer on a
-worker thread and lists what was rejected.
+worker thread and lists what was rejected; files and folders dropped on the window go the same
+way.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QMimeData, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -91,6 +100,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(APP_TITLE)
         self.setAccessibleName("Tideline main window")
         self.setMinimumSize(720, 480)
+        self.setAcceptDrops(True)  # folders, pictures, archives and exports dropped to import
 
         self.stack = QStackedWidget()
         self.stack.setAccessibleName("Main view")
@@ -507,6 +517,54 @@ class MainWindow(QMainWindow):
         self._import_job = job
         self._update_case_actions()
         return job
+
+    # -- drag and drop ----------------------------------------------------------------------
+
+    @staticmethod
+    def dropped_paths(mime: QMimeData) -> list[Path]:
+        """The local files and folders a drag carries (web links and text are not evidence)."""
+        if not mime.hasUrls():
+            return []
+        return [Path(url.toLocalFile()) for url in mime.urls()
+                if url.isLocalFile() and url.toLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self.dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self.dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self.dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.import_dropped(paths)
+
+    def import_dropped(self, paths: list[Path]) -> workers.BackgroundJob | None:
+        """Import what was dropped on the window, as File > Import does; when that cannot
+        happen now, say why in one sentence."""
+        busy = self._import_job is not None and self._import_job.running
+        missing = [p for p in paths if not p.exists()]
+        if self.case is None:
+            reason = "Open or create a case first, then drop the evidence on the window."
+        elif not self.case.writable:
+            reason = "This case is open read-only, so nothing can be imported into it."
+        elif busy:
+            reason = "An import is already running; drop the files again when it has finished."
+        elif missing:
+            reason = f"“{missing[0]}” cannot be found, so nothing was imported."
+        else:
+            return self.import_paths(paths)
+        self.show_error("Nothing was imported.", reason)
+        return None
 
     @Slot()
     def _on_import_folder_triggered(self) -> None:

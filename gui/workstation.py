@@ -9,6 +9,7 @@ change set and only the rows it names are refreshed.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from PySide6.QtCore import QItemSelection, QSettings, Qt, QTimer, Signal, Slot
@@ -81,6 +82,10 @@ class WorkstationWidget(QWidget):
         self.refresh_tags()
         self.facets.refresh()
         self.run_search("")
+        # Everything alive now (modules, widgets, the id list) lives as long as the case is
+        # open: take it out of the cyclic collector's view, so a full collection walks only
+        # what was made since. Without this a full collection stalls scrolling by 100-200 ms.
+        gc.freeze()
 
     # -- building -----------------------------------------------------------------------------
 
@@ -215,6 +220,7 @@ class WorkstationWidget(QWidget):
         self.facets.shutdown()
         self.fetcher.stop()
         self.loader.stop()
+        gc.unfreeze()  # what this case held can be collected again once it is closed
 
     def set_writes_enabled(self, on: bool) -> None:
         """Off while an import writes on a worker thread (one writer at a time)."""

@@ -248,3 +248,149 @@ def test_repainting_the_views_does_not_leak_references_to_none(window):
         ws.set_view_mode(mode)
         ws.current_view().viewport().grab()
     assert sys.getrefcount(None) >= before - 20
+
+
+# -- painting a large list without stalls ---------------------------------------------------------
+
+
+def test_thumbnails_finishing_together_repaint_the_list_once(window, case_info, qtbot):
+    from gui.thumbnails import THUMB_SIZE
+
+    ws = window.workstation
+    model = ws.model
+    shas = []
+    for row in range(model.rowCount()):
+        summary = model.summary(row)
+        assert summary is not None and summary.media_sha256
+        shas.append(summary.media_sha256)
+    assert ws.loader.wait()  # the thumbnails the grid asked for are made and announced
+    qtbot.wait(200)
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, _roles=(): changes.append(
+        (first.row(), last.row())))
+    for sha in shas:
+        ws.loader.ready.emit(sha, THUMB_SIZE, False)
+    assert changes == []  # gathered, not announced one by one
+    qtbot.waitUntil(lambda: bool(changes), timeout=2000)
+    qtbot.wait(100)
+    assert changes == [(0, len(shas) - 1)]
+
+
+def test_the_table_paints_rows_once_and_then_reuses_them(window, case_info, qtbot):
+    _path, ids, _e164, _shown = case_info
+    ws = window.workstation
+    ws.set_view_mode("table")
+    table = ws.table
+    qtbot.waitUntil(lambda: ws.model.summary(0) is not None, timeout=5000)
+    table.viewport().grab()
+    cache = table.cell_delegate.cache
+    misses, hits = cache.misses, cache.hits
+    table.viewport().grab()
+    assert cache.misses == misses  # nothing changed: every row came from the cache
+    assert cache.hits >= hits + len(ids)
+    # Selecting a row paints it anew, in the highlight colour, across the whole row.
+    ws.select_ids([ids[1]])
+    image = table.viewport().grab().toImage()
+    assert cache.misses > misses
+    y = table.rowViewportPosition(1) + 5
+    highlight = table.palette().color(table.palette().ColorRole.Highlight)
+    for x in (table.columnViewportPosition(COLUMN["kind"]) + 2,
+              table.columnViewportPosition(COLUMN["when"]) + 2):
+        assert image.pixelColor(x, y).name() == highlight.name()
+    unselected = image.pixelColor(table.columnViewportPosition(COLUMN["kind"]) + 2,
+                                  table.rowViewportPosition(2) + 5)
+    assert unselected.name() != highlight.name()
+
+
+def test_a_fast_scroll_never_leaves_a_page_waiting(qapp, qtbot, tmp_path, bulk_items):
+    from gui.item_model import LOADING_TEXT, PageFetcher
+
+    case = Case.create(tmp_path / "large", title="Large (fictional)", actor="fixture")
+    bulk_items(case, 30 * PAGE_SIZE)
+    reader = Case.open(case.path, readonly=True)
+    fetcher = PageFetcher(reader.path)
+    model = ItemListModel(reader, fetcher=fetcher)
+    dropped: list[int] = []
+    fetcher.page_dropped.connect(lambda _g, page: dropped.append(page))
+    try:
+        assert model.run_query("") == 30 * PAGE_SIZE
+        rows = [page * PAGE_SIZE + 3 for page in range(30)]
+        for row in rows:  # thirty pages asked for at once, as a flung scroll bar does
+            assert model.index(row, COLUMN["snippet"]).data() == LOADING_TEXT
+        qtbot.waitUntil(lambda: not model._pending, timeout=20_000)
+        assert model.pages_fetched + len(dropped) >= 30
+        # A dropped page is asked for again when a view needs it, and then arrives.
+        for row in rows:
+            model.index(row, COLUMN["snippet"]).data()
+        qtbot.waitUntil(lambda: all(
+            model.index(r, COLUMN["snippet"]).data() == f"Fictional crossing advert number {r}"
+            for r in rows[-4:]), timeout=20_000)
+    finally:
+        fetcher.stop()
+        reader.close()
+        case.close()
+
+
+# -- drag and drop ----------------------------------------------------------------------------
+
+
+def _drag_events(paths_or_urls: list) -> tuple:
+    from PySide6.QtCore import QMimeData, QPoint, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+
+    mime = QMimeData()
+    mime.setUrls([u if isinstance(u, QUrl) else QUrl.fromLocalFile(str(u)) for u in paths_or_urls])
+    enter = QDragEnterEvent(QPoint(200, 200), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    drop = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, mime,
+                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    return mime, enter, drop
+
+
+def test_dropping_a_folder_and_a_file_imports_them_like_the_menu(window, tmp_path, qtbot, pngs):
+    from PySide6.QtWidgets import QApplication
+
+    incoming = tmp_path / "dropped"
+    pngs(incoming, 2)
+    (incoming / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really a picture")
+    single = pngs(tmp_path / "single", 1)[0]
+    single = single.rename(tmp_path / "single" / "on-its-own.png")
+    before = window.workstation.model.rowCount()
+    _mime, enter, drop = _drag_events([incoming, single])
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    job = window._import_job
+    assert job is not None
+    with qtbot.waitSignal(job.done, timeout=60_000):
+        pass
+    assert window.workstation.model.rowCount() >= before + 3
+    box = window.import_summary
+    assert "item(s) added" in box.text()
+    assert "broken.png" in box.detailedText()
+    box.close()
+    sources = window.case.db.execute("SELECT path FROM sources").fetchall()
+    assert any("dropped" in s[0] for s in sources) and any("on-its-own" in s[0] for s in sources)
+
+
+def test_dropping_web_links_is_refused_and_without_a_case_explained(qtbot, settings, errors,
+                                                                  tmp_path, pngs):
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWidgets import QApplication
+
+    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
+    qtbot.addWidget(win)
+    win.show()
+    _mime, enter, drop = _drag_events([QUrl("https://example.org/advert.png")])
+    QApplication.sendEvent(win, enter)
+    assert not enter.isAccepted()
+    QApplication.sendEvent(win, drop)
+    assert not drop.isAccepted() and errors == []
+    _mime, enter, drop = _drag_events(pngs(tmp_path / "loose", 1))
+    QApplication.sendEvent(win, enter)  # Qt delivers a drop only after an accepted enter
+    assert enter.isAccepted()
+    QApplication.sendEvent(win, drop)
+    assert win._import_job is None
+    assert errors and "Open or create a case first" in errors[-1][1]
+    win.close()
