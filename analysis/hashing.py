@@ -45,6 +45,23 @@ _ORIENTATION = {
 }
 
 
+def _window_cuts() -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) shares cut off an area for its window hashes.
+
+    The top or bottom half to a tenth missing is a photo scrolled off a screen edge; every
+    side cut by 0, 7.5 or 15 % covers reposts cropped by up to 15 % a side within 3.75 %.
+    """
+    cuts = [(0.0, 0.0, 0.0, 1 - f) for f in (0.5, 0.6, 0.7, 0.8, 0.9)]
+    cuts += [(0.0, 1 - f, 0.0, 0.0) for f in (0.5, 0.6, 0.7, 0.8, 0.9)]
+    steps = (0.0, 0.075, 0.15)
+    cuts += [(a, b, c, d) for a in steps for b in steps for c in steps for d in steps
+             if (a, b, c, d) != (0.0, 0.0, 0.0, 0.0)]
+    return cuts
+
+
+WINDOW_CUTS = _window_cuts()
+
+
 class HashingError(ValueError):
     """An image could not be read or hashed; the message is one sentence for the analyst."""
 
@@ -61,6 +78,9 @@ class RegionHashes:
     pdq_quality: int  # 0-100
     pdq_dihedral: list[str] = field(default_factory=list)  # 8 x 64 hex chars
     low_quality: bool = False  # flat or tiny: never link on the hash alone
+    # Optional (``hash_image(..., windows=True)``): (pdq, phash) of parts of this area, so a
+    # copy that shows only part of the photo can still be matched.
+    windows: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -197,7 +217,26 @@ def _pdq_hex(bits: np.ndarray) -> str:
     return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
 
 
-def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str) -> RegionHashes:
+def _windows(crop: Image.Image) -> list[tuple[str, str]]:
+    out = []
+    w, h = crop.size
+    for left, top, right, bottom in WINDOW_CUTS:
+        win = crop.crop((round(left * w), round(top * h), w - round(right * w),
+                         h - round(bottom * h)))
+        if min(win.size) < _MIN_HASH_SIDE:
+            scale = _MIN_HASH_SIDE / min(win.size)
+            win = win.resize((max(1, round(win.width * scale)), max(1, round(win.height * scale))),
+                             Image.Resampling.BICUBIC)
+        grey = np.asarray(win, dtype=np.uint8)
+        bits, quality = pdqhash.compute(np.ascontiguousarray(np.repeat(grey[:, :, None], 3, 2)))
+        # A flat window (sky, sea) would match any other flat window.
+        if quality >= PDQ_MIN_QUALITY and float(grey.std()) >= _MIN_STD:
+            out.append((_pdq_hex(bits), str(imagehash.phash(win))))
+    return out
+
+
+def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str,
+                 windows: bool = False) -> RegionHashes:
     tiny = min(crop.size) < _MIN_HASH_SIDE // 2
     scale = _HASH_SIDE / max(crop.size)
     if scale < 1 or min(crop.size) < _MIN_HASH_SIDE:
@@ -221,11 +260,16 @@ def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str) -
         pdq_quality=int(quality),
         pdq_dihedral=dihedral_hex,
         low_quality=bool(low),
+        windows=_windows(crop) if windows and not low else [],
     )
 
 
-def hash_pil(work: Image.Image, width: int | None = None, height: int | None = None) -> ImageHashes:
-    """Hashes of an already decoded image; ``width``/``height`` give its full size if reduced."""
+def hash_pil(work: Image.Image, width: int | None = None, height: int | None = None,
+             windows: bool = False) -> ImageHashes:
+    """Hashes of an already decoded image; ``width``/``height`` give its full size if reduced.
+
+    ``windows`` adds the window hashes of every area (about 90 more hashes each).
+    """
     work = work if work.mode == "L" else _to_grey(work)
     width = width or work.width
     height = height or work.height
@@ -243,12 +287,14 @@ def hash_pil(work: Image.Image, width: int | None = None, height: int | None = N
             min(height, round(y1 * sy)),
         )
         crop = work if area.kind == "whole" else work.crop(area.box)
-        regions.append(_hash_region(crop, full_box, area.kind))
+        regions.append(_hash_region(crop, full_box, area.kind, windows))
     return ImageHashes(width=width, height=height, regions=regions)
 
 
-def hash_image(path: str | Path) -> ImageHashes:
+def hash_image(path: str | Path, windows: bool = False) -> ImageHashes:
     """Decode ``path`` once and hash the whole image and every photo region inside it.
+
+    ``windows`` adds window hashes of parts of every area (see ``WINDOW_CUTS``).
 
     Raises ``HashingError`` with a one-sentence message if the file cannot be read.
     """
@@ -256,4 +302,4 @@ def hash_image(path: str | Path) -> ImageHashes:
     work, width, height = _decode(path)
     if work.width < 1 or work.height < 1:
         raise HashingError(f"Image {path.name} has no pixels.")
-    return hash_pil(work, width, height)
+    return hash_pil(work, width, height, windows)

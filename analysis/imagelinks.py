@@ -6,93 +6,162 @@ different posts in the same app look alike), so an image in which photo regions 
 links only through those regions; an image without any links through its whole. Low-quality
 (flat) regions never link on hash alone. A photo reposted many times links its copies to one
 representative, not every pair.
+
+Region records carry, when hashed with ``hash_image(..., windows=True)``, window hashes of
+parts of each area; a region that matches a window of another is a partial match (a crop, or
+a photo half scrolled off a screen) with its own, stricter thresholds. ``pairs_from_regions``
+works on any list of region records, so the benchmark runs it without a case.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from evidence import store
 from evidence.case import Case
 
-from .hashing import hamming_hex, hex_to_bytes
+from .hashing import ImageHashes, hamming_hex, hex_to_bytes
 from .linking import item_order
 from .ndindex import HammingIndex
 
-# Calibrated on the synthetic generator's labelled reposts (not its held-out layout); see
-# bench/RESULTS.md. A pair is a candidate within PDQ_CANDIDATE and is kept only when pHash
-# agrees; strong pairs join clusters, weak ones are shown for review.
-PDQ_CANDIDATE = 90
-PDQ_STRONG = 56
-PHASH_STRONG = 14
-PHASH_WEAK = 20
+# Calibrated by bench/link_accuracy.py on the synthetic generator's labelled collection, on
+# pairs outside its held-out layout (figures and the command in bench/RESULTS-linking.md): the
+# highest recall at strong precision >= 0.995 and strong + weak precision >= 0.95. A pair is a
+# candidate within PDQ_CANDIDATE and is kept only when pHash agrees within PHASH_WEAK; strong
+# pairs join clusters, weak ones are shown for review.
+PDQ_CANDIDATE = 104
+PDQ_STRONG = 72
+PHASH_STRONG = 10
+PHASH_WEAK = 10
+# A region matching only a part (window) of another is strong within these and never weak:
+# parts of different photos (sky, sea, hull) are alike more often than whole photos are.
+PDQ_PARTIAL = 72
+PHASH_PARTIAL = 6
 
 
 @dataclass
-class _Region:
+class RegionRecord:
+    """One hashed area of one media, as the pair finder sees it.
+
+    ``media`` names the media (its SHA-256 in a case, any key elsewhere); ``variants`` are the
+    PDQ hashes of the seven other dihedral transforms; ``low_quality`` areas never link.
+    """
+
     id: int
-    sha: str
-    kind: str
+    media: str
+    kind: str  # "whole" or "photo"
     box: tuple[int, int, int, int]
     pdq: str
     phash: str
     phash_mirror: str
-    variants: list[str]
+    variants: list[str] = field(default_factory=list)
+    low_quality: bool = False
+    windows: list[tuple[str, str]] = field(default_factory=list)  # (pdq, phash) of parts
 
 
-def _regions(case: Case) -> list[_Region]:
+@dataclass
+class Candidate:
+    """Two regions of different media within the PDQ candidate radius, with both distances."""
+
+    i: int  # positions in the region list given
+    j: int
+    pdq: int
+    phash: int
+    transformed: bool  # matched through a mirrored or rotated variant
+    partial: bool = False  # one region matched a window (a part) of the other
+
+
+@dataclass
+class Thresholds:
+    """The bands: a candidate within ``pdq_candidate`` is kept when pHash <= ``phash_weak``
+    and is strong when PDQ <= ``pdq_strong`` and pHash <= ``phash_strong``; a partial one
+    (through a window hash) is strong within the partial thresholds or dropped."""
+
+    pdq_candidate: int = PDQ_CANDIDATE
+    pdq_strong: int = PDQ_STRONG
+    phash_strong: int = PHASH_STRONG
+    phash_weak: int = PHASH_WEAK
+    pdq_partial: int = PDQ_PARTIAL
+    phash_partial: int = PHASH_PARTIAL
+
+    def band(self, pdq: int, phash: int, partial: bool = False) -> str | None:
+        if partial:
+            return "strong" if pdq <= self.pdq_partial and phash <= self.phash_partial else None
+        if pdq > self.pdq_candidate or phash > self.phash_weak:
+            return None
+        return "strong" if pdq <= self.pdq_strong and phash <= self.phash_strong else "weak"
+
+
+def records_from_hashes(media: str, hashes: ImageHashes, first_id: int = 0) -> list[RegionRecord]:
+    """Region records of one image hashed in memory (``hash_image``), ids from ``first_id``."""
+    return [
+        RegionRecord(first_id + k, media, r.kind, r.box, r.pdq, r.phash, r.phash_mirror,
+                     list(r.pdq_dihedral[1:]), r.low_quality, list(r.windows))
+        for k, r in enumerate(hashes.regions)
+    ]
+
+
+def linkable(records: list[RegionRecord]) -> list[RegionRecord]:
+    """The regions that may link: no flat ones, and no whole screenshot that has photos."""
+    with_photos = {r.media for r in records if r.kind == "photo"}
+    return [r for r in records if not r.low_quality
+            and not (r.kind == "whole" and r.media in with_photos)]
+
+
+def _regions(case: Case) -> list[RegionRecord]:
     rows = case.db.execute(
         """SELECT r.id, r.media_sha256, r.kind, r.x0, r.y0, r.x1, r.y1, r.score, h.algo,
                   h.value, h.variant
            FROM regions r JOIN hashes h ON h.region_id = r.id
            WHERE r.current = 1 ORDER BY r.id"""
     ).fetchall()
-    by_id: dict[int, dict] = {}
+    by_id: dict[int, RegionRecord] = {}
     for rid, sha, kind, x0, y0, x1, y1, score, algo, value, variant in rows:
-        d = by_id.setdefault(rid, {"sha": sha, "kind": kind, "box": (x0, y0, x1, y1),
-                                   "ok": score is not None, "variants": []})
+        r = by_id.get(rid)
+        if r is None:
+            # The pipeline stores a low-quality region with no score.
+            r = by_id[rid] = RegionRecord(rid, sha, kind, (x0, y0, x1, y1), "", "", "", [],
+                                          score is None)
         if algo == "pdq" and variant == "original":
-            d["pdq"] = value
+            r.pdq = value
         elif algo == "pdq":
-            d["variants"].append(value)
+            r.variants.append(value)
         elif algo == "phash" and variant == "original":
-            d["phash"] = value
+            r.phash = value
         elif algo == "phash" and variant == "mirror":
-            d["phash_mirror"] = value
-    with_photos = {d["sha"] for d in by_id.values() if d["kind"] == "photo"}
+            r.phash_mirror = value
     out = []
-    for rid, d in by_id.items():
-        if not d["ok"] or "pdq" not in d or "phash" not in d:
+    for r in linkable(list(by_id.values())):
+        if not r.pdq or not r.phash:
             continue
-        if d["kind"] == "whole" and d["sha"] in with_photos:
-            continue
-        out.append(_Region(rid, d["sha"], d["kind"], d["box"], d["pdq"], d["phash"],
-                           d.get("phash_mirror", d["phash"]), d["variants"]))
+        r.phash_mirror = r.phash_mirror or r.phash
+        out.append(r)
     return out
 
 
-def _describe(a: _Region, b: _Region) -> str:
-    def what(r: _Region, this: str) -> str:
+def _describe(a: RegionRecord, b: RegionRecord) -> str:
+    def what(r: RegionRecord, this: str) -> str:
         return f"the photo inside {this} screenshot" if r.kind == "photo" else f"{this} image"
 
     return f"{what(a, 'this')} matches {what(b, 'that')}"
 
 
-def find_image_pairs(case: Case) -> dict[tuple[str, str], dict]:
-    """The best matching region pair for every two media that show the same photo."""
-    regions = _regions(case)
+def candidate_pairs(regions: list[RegionRecord],
+                    pdq_candidate: int = PDQ_CANDIDATE) -> list[Candidate]:
+    """Every two regions of different media within ``pdq_candidate`` PDQ bits, as they are or
+    through a dihedral variant (the nearer counts), with their pHash distance."""
     if len(regions) < 2:
-        return {}
+        return []
     ids = np.arange(len(regions), dtype=np.int64)
     index = HammingIndex(256)
     index.add(ids, hex_to_bytes([r.pdq for r in regions], 256))
-    candidates: dict[tuple[int, int], tuple[int, bool]] = {}
-    i_ids, j_ids, dists = index.pairs_within(PDQ_CANDIDATE)
+    found: dict[tuple[int, int], tuple[int, bool]] = {}
+    i_ids, j_ids, dists = index.pairs_within(pdq_candidate)
     for i, j, d in zip(i_ids.tolist(), j_ids.tolist(), dists.tolist(), strict=True):
-        candidates[(min(i, j), max(i, j))] = (d, False)
+        found[(min(i, j), max(i, j))] = (d, False)
     # Mirrored and rotated copies: their dihedral variants against the originals.
     var_rows, var_hex = [], []
     for k, r in enumerate(regions):
@@ -100,42 +169,92 @@ def find_image_pairs(case: Case) -> dict[tuple[str, str], dict]:
             var_rows.append(k)
             var_hex.append(h)
     if var_hex:
-        q_rows, hits, dists = index.query(hex_to_bytes(var_hex, 256), PDQ_CANDIDATE)
+        q_rows, hits, dists = index.query(hex_to_bytes(var_hex, 256), pdq_candidate)
         for q, j, d in zip(q_rows.tolist(), hits.tolist(), dists.tolist(), strict=True):
             i = var_rows[q]
             if i == j:
                 continue
             key = (min(i, j), max(i, j))
-            if key not in candidates or candidates[key][0] > d:
-                candidates[key] = (d, True)
-    best: dict[tuple[str, str], dict] = {}
-    for (i, j), (pdq_d, transformed) in candidates.items():
+            if key not in found or found[key][0] > d:
+                found[key] = (d, True)
+    out = []
+    for (i, j), (pdq_d, transformed) in found.items():
         a, b = regions[i], regions[j]
-        if a.sha == b.sha:
+        if a.media == b.media:
             continue
         ph = hamming_hex(a.phash, b.phash)
         if transformed:
             ph = min(ph, hamming_hex(a.phash_mirror, b.phash), hamming_hex(a.phash, b.phash_mirror))
-        if ph > PHASH_WEAK:
+        out.append(Candidate(i, j, pdq_d, ph, transformed))
+    out += _window_candidates(regions, pdq_candidate)
+    return out
+
+
+def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[Candidate]:
+    """Regions that match a part of another region: a crop, or a photo half off the screen."""
+    win_rows, win_pdq, win_ph = [], [], []
+    for k, r in enumerate(regions):
+        for pdq, ph in r.windows:
+            win_rows.append(k)
+            win_pdq.append(pdq)
+            win_ph.append(ph)
+    if not win_rows:
+        return []
+    index = HammingIndex(256)
+    index.add(np.arange(len(win_rows), dtype=np.int64), hex_to_bytes(win_pdq, 256))
+    q_rows, hits, dists = index.query(hex_to_bytes([r.pdq for r in regions], 256), pdq_candidate)
+    best: dict[tuple[int, int], tuple[int, int]] = {}
+    for i, w, d in zip(q_rows.tolist(), hits.tolist(), dists.tolist(), strict=True):
+        j = win_rows[w]
+        if regions[i].media == regions[j].media:
             continue
-        strong = pdq_d <= PDQ_STRONG and ph <= PHASH_STRONG
-        key = tuple(sorted((a.sha, b.sha)))
+        ph = hamming_hex(regions[i].phash, win_ph[w])
+        key = (min(i, j), max(i, j))
+        if key not in best or (d / 256 + ph / 64) < (best[key][0] / 256 + best[key][1] / 64):
+            best[key] = (d, ph)
+    return [Candidate(i, j, d, ph, False, True) for (i, j), (d, ph) in best.items()]
+
+
+def pairs_from_regions(regions: list[RegionRecord],
+                       thresholds: Thresholds | None = None) -> dict[tuple[str, str], dict]:
+    """The best matching region pair for every two media that show the same photo.
+
+    ``regions`` should already be ``linkable``; keys are (media, media) in sorted order.
+    """
+    t = thresholds or Thresholds()
+    best: dict[tuple[str, str], dict] = {}
+    for c in candidate_pairs(regions, max(t.pdq_candidate, t.pdq_partial)):
+        band = t.band(c.pdq, c.phash, c.partial)
+        if band is None:
+            continue
+        a, b = regions[c.i], regions[c.j]
+        pdq_d, ph, strong = c.pdq, c.phash, band == "strong"
+        key = tuple(sorted((a.media, b.media)))
         score = round(1.0 - (pdq_d / 256 + ph / 64) / 2, 4)
-        if key in best and best[key]["score"] >= score:
+        # A strong region pair outranks a weak one whatever their scores.
+        rank = (strong, score)
+        if key in best and (best[key]["band"] == "strong", best[key]["score"]) >= rank:
             continue
-        first, second = (a, b) if a.sha == key[0] else (b, a)
+        first, second = (a, b) if a.media == key[0] else (b, a)
         best[key] = {
-            "score": score, "band": "strong" if strong else "weak", "pdq": pdq_d, "phash": ph,
-            "transformed": transformed,
-            "regions": {first.sha: {"region": first.id, "kind": first.kind, "box": first.box},
-                        second.sha: {"region": second.id, "kind": second.kind,
-                                     "box": second.box}},
+            "score": score, "band": band, "pdq": pdq_d, "phash": ph,
+            "transformed": c.transformed, "partial": c.partial,
+            "regions": {first.media: {"region": first.id, "kind": first.kind, "box": first.box},
+                        second.media: {"region": second.id, "kind": second.kind,
+                                       "box": second.box}},
             "why": (f"{_describe(first, second)}: PDQ distance {pdq_d} of 256 (strong at "
-                    f"{PDQ_STRONG} or less), pHash distance {ph} of 64 (threshold "
-                    f"{PHASH_STRONG if strong else PHASH_WEAK})"
-                    + (", as a mirrored or rotated copy" if transformed else "")),
+                    f"{t.pdq_partial if c.partial else t.pdq_strong} or less), pHash distance "
+                    f"{ph} of 64 (threshold "
+                    f"{t.phash_partial if c.partial else t.phash_strong if strong else t.phash_weak})"
+                    + (", as a mirrored or rotated copy" if c.transformed else "")
+                    + (", one showing only part of the other" if c.partial else "")),
         }
     return best
+
+
+def find_image_pairs(case: Case) -> dict[tuple[str, str], dict]:
+    """The best matching region pair for every two media of the case that show the same photo."""
+    return pairs_from_regions(_regions(case))
 
 
 def _media_order(case: Case) -> dict[str, tuple[str, int]]:
@@ -186,7 +305,7 @@ def image_links(case: Case) -> list[dict]:
         found.append({
             "kind": "image", "a": key[0], "b": key[1], "score": p["score"], "band": p["band"],
             "why": p["why"],
-            "details": {k: p[k] for k in ("pdq", "phash", "transformed", "regions")}
+            "details": {k: p[k] for k in ("pdq", "phash", "transformed", "partial", "regions")}
             | {"pdq_strong": PDQ_STRONG, "phash_strong": PHASH_STRONG},
         })
     return found
