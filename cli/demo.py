@@ -15,7 +15,7 @@ from evidence.case import Case
 from evidence.importer import import_path
 from evidence.progress import ProgressCallback
 
-DEMO_FILES = 240
+DEMO_FILES = 160
 DEMO_SEED = 2026
 DEMO_TITLE = "Demo: crossing adverts (fictional)"
 
