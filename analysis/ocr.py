@@ -3,8 +3,10 @@
 Owns how Tideline runs OCR: checking that Tesseract and its language data are there
 (``ocr_status``), preparing an image (dark mode inverted, small text upscaled, Otsu threshold
 for flat screenshot backgrounds, a light-text mask as a second reading of photos), running the
-``tesseract`` program with a timeout, and mapping its word boxes back onto the original image
-(``ocr_image``). The choices, including reading all requested languages in one pass rather
+``tesseract`` program with a timeout, mapping its word boxes back onto the original image
+(``ocr_image``), and the second readings of the parts that carry phone numbers: lines with
+digits read again with the English model, Arabic-Indic and Persian digits read by their shape
+(``read_digit_shapes``). The choices, including reading all requested languages in one pass rather
 than detecting the script first, are measured in bench/ocr_choices.md.
 
 Tesseract is run directly as a subprocess, image in on stdin and TSV out on stdout: no
@@ -27,7 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from scipy import ndimage
 
 __all__ = [
     "DEFAULT_LANGS",
@@ -42,6 +45,7 @@ __all__ = [
     "ocr_image_with",
     "ocr_status",
     "preprocess",
+    "read_digit_shapes",
 ]
 
 DEFAULT_LANGS = "eng+ara+fas+fra+tur"
@@ -474,7 +478,11 @@ def ocr_image(
     reading pass, and captions mix scripts). Requested languages that are not installed are
     left out and the languages used are in ``settings["langs"]``; ``script`` is the script
     most of the text came back in. Photos (no flat background) get a second reading of their
-    light pixels only and keep the better one. Boxes are in the original image's pixels. Raises
+    light pixels only and keep the better one. With ara or fas, words with Eastern digits are
+    read again by shape and replaced when every digit matches (``settings["digit_shapes"]``
+    keeps what Tesseract read); lines with numbers get a second reading in
+    ``settings["line_readings"]`` that ``find_selectors_in_ocr`` uses. Boxes are in the original
+    image's pixels. Raises
     ``OcrUnavailable`` when Tesseract or every requested language is missing, ``OcrTimeout``
     when the image takes longer than ``timeout`` seconds, ``OcrError`` for an unreadable image.
     No temporary files are written; ``tmp_dir``, when given, is Tesseract's working and
@@ -500,10 +508,13 @@ def ocr_image(
                       version)
         if _score(other) > _score(result):
             result, prepared, scale = other, masked, mscale
+    extra: list[dict] = []
+    if any(c in have for c in ("ara", "fas")):
+        extra = _reread_eastern_digits(prepared, scale, result)
     if "eng" in installed and len(have) > 1:
-        result.settings["number_lines"] = _reread_number_lines(
-            prepared, scale, result, deadline, tmp_dir
-        )
+        extra += _reread_number_lines(prepared, scale, result, deadline, tmp_dir)
+    if extra or len(have) > 1:
+        result.settings["line_readings"] = extra
     return result
 
 
@@ -518,15 +529,22 @@ def _reread_number_lines(prepared: Image.Image, scale: float, result: OcrResult,
     Latin digits now and then ("56 78" came back as "56 8"), and a number is the piece of
     evidence that matters most. A single-line pass with one Latin model over just those lines
     costs little (one or two lines per screenshot) and gives the selector finder a second,
-    independent reading; the main text is left as it was read.
+    independent reading; the main text is left as it was read. The two lines around a line
+    break between digit groups are read again too, whatever their digit count.
     """
-    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for w in result.words:
-        lines.setdefault((w.block, w.par, w.line), []).append(w)
+        grouped.setdefault((w.block, w.par, w.line), []).append(w)
+    lines = list(grouped.values())
+    # Both lines of a number wrapped across two: the second line often holds only a short
+    # group or two, and those are what the first pass garbles ("91-2345696" read "91-6").
+    wrap = {i for i in range(len(lines) - 1)
+            if len(_DIGIT.findall(lines[i][-1].text)) >= 2 and _DIGIT.search(lines[i + 1][0].text)}
+    wrap |= {i + 1 for i in wrap}
     out = []
-    for words in lines.values():
+    for i, words in enumerate(lines):
         text = " ".join(w.text for w in words)
-        if len(_DIGIT.findall(text)) < 6:
+        if len(_DIGIT.findall(text)) < 6 and i not in wrap:
             continue
         x0 = min(w.box[0] for w in words)
         y0 = min(w.box[1] for w in words)
@@ -555,3 +573,194 @@ def _score(result: OcrResult) -> float:
     """How much confidently read text a pass found: used to pick between the two readings of
     a photo. Junk from noise comes back as short words with low confidence."""
     return sum(max(0.0, w.conf - 40) * len(w.text) for w in result.words)
+
+
+# -- Eastern digits by shape -----------------------------------------------------------------
+
+# Tesseract's ara and fas models misread Arabic-Indic and Persian digits in Naskh type (the
+# Android system font for Arabic script): "۴" comes back as "۲", "۶۷" as "12", "٧٨" as "VA"
+# (bench/ocr_choices.md, bench/RESULTS-ocr.md). Digits are separate glyphs of one stroke each,
+# so matching each connected blob against the ten digit shapes drawn from the bundled Noto
+# Naskh fonts reads them far more reliably than the language model, which is the wrong tool for
+# a string of digits with no words around it.
+EASTERN_DIGITS = {**{chr(0x0660 + i): str(i) for i in range(10)},
+                  **{chr(0x06F0 + i): str(i) for i in range(10)}}
+_EASTERN_RE = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
+# A token that may be a misread group of Eastern digits next to one read as such ("VA", "12").
+_ALL_EASTERN = re.compile("^[\u0660-\u0669\u06f0-\u06f9]+$")
+_DIGITISH = re.compile("^[0-9A-Za-z\u0660-\u0669\u06f0-\u06f9]{1,6}$")
+_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
+_SHAPE_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
+_SHAPE_FONT_FILES = ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf")
+_SHAPE_N = 20
+# Mean absolute difference of the normalised bitmaps plus size and position penalties; the
+# correct shape scores 0.1-0.35 on 14-30 px text and a wrong one 0.45 and up.
+_SHAPE_MAX_DISTANCE = 0.4
+# Gaps between digits of one group are up to a third of the digit height in Naskh, spaces
+# 0.4 and more.
+_SPACE_GAP = 0.42
+
+
+def _normalise_shape(mask: np.ndarray) -> tuple[np.ndarray, int, int]:
+    ys, xs = np.nonzero(mask)
+    m = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = m.shape
+    side = max(h, w)
+    square = np.zeros((side, side), bool)
+    square[(side - h) // 2:(side - h) // 2 + h, (side - w) // 2:(side - w) // 2 + w] = m
+    small = Image.fromarray((square * 255).astype(np.uint8)).resize(
+        (_SHAPE_N, _SHAPE_N), Image.Resampling.BILINEAR)
+    return np.asarray(small, dtype=np.float32) / 255.0, h, w
+
+
+@functools.lru_cache(maxsize=1)
+def _digit_shapes() -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
+    """(digit, bitmap, height, width, centre height) of every Arabic-Indic and Persian digit
+    in each bundled Naskh font; sizes relative to the tallest digit of that font and set."""
+    out = []
+    for name in _SHAPE_FONT_FILES:
+        path = _SHAPE_FONTS / name
+        if not path.exists():
+            continue
+        font = ImageFont.truetype(str(path), 80)
+        for base in (0x0660, 0x06F0):
+            shapes = []
+            for i in range(10):
+                im = Image.new("L", (120, 140), 0)
+                ImageDraw.Draw(im).text((20, 10), chr(base + i), font=font, fill=255)
+                mask = np.asarray(im) > 127
+                bitmap, h, w = _normalise_shape(mask)
+                rows = np.nonzero(mask.any(axis=1))[0]
+                shapes.append((str(i), bitmap, h, w, rows[0], rows[-1]))
+            top = min(s[4] for s in shapes)
+            full = max(s[5] for s in shapes) - top + 1
+            out += [(d, b, h / full, w / full, ((y0 + y1) / 2 - top) / full)
+                    for d, b, h, w, y0, y1 in shapes]
+    return tuple(out)
+
+
+def read_digit_shapes(image: Image.Image) -> tuple[str, float] | None:
+    """Read a crop holding only Eastern (Arabic-Indic or Persian) digits by matching each blob
+    to the digit shapes of the bundled Naskh fonts: (ASCII digits, worst match distance), or
+    None when the crop holds no ink. Digits are given left to right; a gap as wide as a space
+    is given as a space."""
+    shapes = _digit_shapes()
+    arr = np.asarray(image.convert("L"))
+    if not shapes or arr.size == 0 or arr.min() == arr.max():
+        return None
+    ink = arr <= _otsu_threshold(arr)
+    if ink.mean() > 0.5:  # light ink on dark: the crop was not inverted
+        ink = ~ink
+    labels, n = ndimage.label(ink, structure=np.ones((3, 3), bool))
+    blobs = []
+    for k, sl in enumerate(ndimage.find_objects(labels), start=1):
+        mask = labels[sl] == k
+        if mask.sum() >= 3:  # specks of noise
+            blobs.append((sl[1].start, sl[0].start, sl[0].stop, mask))
+    if not blobs:
+        return None
+    top = min(b[1] for b in blobs)
+    full = max(b[2] for b in blobs) - top
+    if full < 6:
+        return None
+    digits, worst = [], 0.0
+    right = None
+    for x, y0, y1, mask in sorted(blobs, key=lambda b: b[0]):
+        if right is not None and x - right > _SPACE_GAP * full:
+            digits.append(" ")
+        right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
+        bitmap, h, w = _normalise_shape(mask)
+        rh, rw, rc = h / full, w / full, ((y0 + y1 - 1) / 2 - top) / full
+        dist, digit = min(
+            (float(np.abs(bitmap - b).mean()) + 0.5 * abs(rh - th) + 0.3 * abs(rw - tw)
+             + 0.3 * abs(rc - tc), d)
+            for d, b, th, tw, tc in shapes
+        )
+        digits.append(digit)
+        worst = max(worst, dist)
+    return "".join(digits), worst
+
+
+def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResult
+                           ) -> list[dict]:
+    """Read again by shape every word that came back with Eastern digits in it, and the short
+    tokens beside such words (a misread group often loses its digits altogether: "٧٨" came
+    back as "VA"). A word's text is replaced only when every blob in it matches a digit shape
+    closely; what Tesseract read is kept in ``settings["digit_shapes"]``.
+
+    The groups of a number in a right-to-left line stand right to left, and Tesseract now and
+    then returns one of them out of place; the digit words of such a line are put back in
+    right-to-left order. When two groups came back as one word, the word keeps its digits left
+    to right and the line with those groups read right to left is returned as an extra
+    ``line_readings`` entry for the selector finder to try."""
+    lines: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in result.words:
+        lines.setdefault((w.block, w.par, w.line), []).append(w)
+    changed: list[dict] = []
+    extra: list[dict] = []
+    for key, words in lines.items():
+        if not any(_EASTERN_RE.search(w.text) for w in words):
+            continue
+        first_pass = " ".join(w.text for w in words)
+        rtl_groups: dict[int, str] = {}
+        tried: set[int] = set()
+        by_x = sorted(words, key=lambda w: w.box[0])
+        while True:  # a token read as digits makes its neighbours candidates in turn
+            todo = [
+                id(w) for k, w in enumerate(by_x) if id(w) not in tried and (
+                    _EASTERN_RE.search(w.text) or (
+                        _DIGITISH.match(w.text.translate(_BIDI_MARKS)) and any(
+                            _EASTERN_RE.search(by_x[j].text) for j in (k - 1, k + 1)
+                            if 0 <= j < len(by_x))))
+            ]
+            if not todo:
+                break
+            for w in by_x:
+                if id(w) not in todo:
+                    continue
+                tried.add(id(w))
+                read = _read_word_shapes(prepared, scale, w)
+                if read is None:
+                    continue
+                persian = any("\u06f0" <= ch <= "\u06f9" for ch in w.text)
+                base = 0x06F0 if persian else 0x0660  # keep the digit system Tesseract saw
+                groups = ["".join(chr(base + int(d)) for d in g) for g in read[0].split()]
+                text = "".join(groups)
+                if len(groups) > 1:
+                    rtl_groups[id(w)] = " ".join(reversed(groups))
+                if text != w.text:
+                    changed.append({"box": list(w.box), "tesseract": w.text, "text": text,
+                                    "distance": round(read[1], 3)})
+                    w.text = text
+        slots = [k for k, w in enumerate(words) if _ALL_EASTERN.match(w.text)]
+        ordered = sorted((words[k] for k in slots), key=lambda w: -w.box[0])
+        for k, w in zip(slots, ordered, strict=True):
+            words[k] = w
+        lines[key] = words
+        if rtl_groups:
+            alt = " ".join(rtl_groups.get(id(w), w.text) for w in words)
+            extra.append({"text": alt, "box": _union(words), "first_pass": first_pass})
+    if changed:
+        result.words = [w for words in lines.values() for w in words]
+        result.text = _join_lines(result.words)
+        result.settings["digit_shapes"] = changed
+    return extra
+
+
+def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord
+                      ) -> tuple[str, float] | None:
+    x0, y0, x1, y1 = (int(round(v * scale)) for v in w.box)
+    pad = max(2, int((y1 - y0) * 0.1))
+    box = (max(0, x0 - pad), max(0, y0 - pad), min(prepared.width, x1 + pad),
+           min(prepared.height, y1 + pad))
+    if box[2] - box[0] < 4 or box[3] - box[1] < 6:
+        return None
+    read = read_digit_shapes(prepared.crop(box))
+    if read is None or read[1] > _SHAPE_MAX_DISTANCE:
+        return None
+    return read[0], float(read[1])
+
+
+def _union(words: list[OcrWord]) -> list[int]:
+    return [min(w.box[0] for w in words), min(w.box[1] for w in words),
+            max(w.box[2] for w in words), max(w.box[3] for w in words)]

@@ -95,11 +95,19 @@ _TIME = re.compile(r"\d{1,2}:\d{2}")
 _CURRENCY = (
     r"€|\$|£|₺|euros?|eur|usd|dollars?|gbp|pounds?|lira|lire|tl|try|دولار|یورو|يورو|ليرة|لیر"
 )
-_CURRENCY_NEAR = re.compile(rf"^\s*(?:{_CURRENCY})(?![a-z])", re.I)
-_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s*$", re.I)
+# Only on the same line: OCR puts a price line right under a phone number.
+_CURRENCY_NEAR = re.compile(rf"^[ \t]*(?:{_CURRENCY})(?![a-z])", re.I)
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})[ \t]*$", re.I)
 
 
 _MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
+# Number ranges no advert gives as a contact; written without a country code they are far more
+# often a count or a misread fragment ("895 127") that some region's plan happens to allow.
+_NOT_CONTACT = (
+    phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST,
+    phonenumbers.PhoneNumberType.UAN, phonenumbers.PhoneNumberType.VOICEMAIL,
+    phonenumbers.PhoneNumberType.PAGER,
+)
 
 
 @dataclass
@@ -134,10 +142,11 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
             if _looks_like_other_number(norm, m.start, m.end):
                 continue
             e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
-            mobile = phonenumbers.number_type(m.number) in _MOBILE
-            found.append(
-                (m.start, m.end, e164, (not mobile, rank), _is_international(m.raw_string))
-            )
+            kind = phonenumbers.number_type(m.number)
+            intl = _is_international(m.raw_string)
+            if kind in _NOT_CONTACT and not intl:
+                continue
+            found.append((m.start, m.end, e164, (kind not in _MOBILE, rank), intl))
     found.sort(key=lambda f: (f[0], -f[1]))
     phones: list[_Phone] = []
     group: list[tuple[int, int, str, tuple[bool, int], bool]] = []
@@ -170,7 +179,7 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
 _WA_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?"
     r"(?:wa\.me/|(?:api\.|web\.)?whatsapp\.com/send/?\?(?:[^\s#]*?&)?phone=)"
-    r"(\+?[\d\s-]{7,20}\d)",
+    r"(\+?[\d \t-]{7,20}\d)",  # never across a line break: OCR puts other numbers there
     re.I,
 )
 _TG_LINK = re.compile(
@@ -192,10 +201,12 @@ _URL = re.compile(
 )
 _URL_TRAIL = ".,;:!?)]}'\"»،"
 
-_NUM = r"\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Amounts up to seven digits, and the currency on the same line: a phone number above a
+# line that starts with "€" is no price.
+_NUM = r"\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?"
 _PRICE = re.compile(
-    rf"(?P<cur1>€|\$|£|₺|(?:eur|usd|gbp|tl)(?![a-z]))\s?(?P<num1>{_NUM})(?!\d)"
-    rf"|(?<![\d.,])(?P<num2>{_NUM})\s?(?P<cur2>{_CURRENCY})(?![a-z\u0621-\u064a\u06a9-\u06cc])",
+    rf"(?P<cur1>€|\$|£|₺|(?:eur|usd|gbp|tl)(?![a-z])) ?(?P<num1>{_NUM})(?!\d)"
+    rf"|(?<![\d.,+])(?P<num2>{_NUM}) ?(?P<cur2>{_CURRENCY})(?![a-z\u0621-\u064a\u06a9-\u06cc])",
     re.I,
 )
 _CURRENCY_CODE = {
@@ -241,10 +252,19 @@ def find_selectors(
         taken.append((start, end))
 
     for m in _WA_LINK.finditer(norm):
-        digits = re.sub(r"\D", "", m.group(1))
-        e164 = _valid_international(digits)
+        # A count or a time on the same line may follow the link: drop trailing groups
+        # until the number is valid.
+        groups = re.findall(r"[\d-]+|\s+", m.group(1))
+        e164, end = None, m.end()
+        while groups and not e164:
+            e164 = _valid_international(re.sub(r"\D", "", "".join(groups)))
+            if not e164:
+                groups.pop()
+                while groups and groups[-1].isspace():
+                    groups.pop()
         if e164:
-            add("whatsapp", e164, m.start(), m.end())
+            end = m.start(1) + len("".join(groups))
+            add("whatsapp", e164, m.start(), end)
         else:
             taken.append((m.start(), m.end()))  # a broken number in a link is not a phone
     for m in _TG_LINK.finditer(norm):
@@ -305,7 +325,7 @@ def _url_value(url: str) -> str:
 
 # -- OCR ----------------------------------------------------------------------------------------
 
-_GROUP = re.compile(r"^[(\[]?\+?\d+\+?[)\]]?[-.]?$")
+_GROUP = re.compile(r"^[(\[]?\+?\d+(?:[-.]\d+)*\+?[)\]]?[-.]?$")
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 
 
@@ -362,6 +382,11 @@ def find_selectors_in_ocr(
         if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
             return  # only a reading that uses every group is a mended number
         span = (tokens[0].start, tokens[-1].end)
+        # A mended number that uses every group beats a national reading of some of them
+        # ("91-2345696 218+" read plainly is a Spanish fixed line).
+        n_digits = sum(ch.isdigit() for ch in candidate)
+        for s in [s for s in found if s.kind == "phone" and _national_within(s, span, n_digits)]:
+            found.remove(s)
         if known(phones[0].e164, span):
             return
         found.append(Selector(
@@ -369,6 +394,7 @@ def find_selectors_in_ocr(
             boxes=[t.box for t in tokens], alternatives=phones[0].alternatives, note=note,
         ))
 
+    alts = _second_readings(ocr, lines)
     for i, line in enumerate(lines):
         line_text = " ".join(t.norm for t in line)
         rtl = bool(_ARABIC_LETTER.search(line_text))
@@ -376,10 +402,15 @@ def find_selectors_in_ocr(
             if _digits(run) >= 7 and (rtl or run[-1].norm.endswith("+")):
                 try_tokens(run, reverse=True, note="digit groups read in visual order")
         if i + 1 < len(lines):
-            tail = _edge_run(line, from_end=True)
-            head = _edge_run(lines[i + 1], from_end=False)
-            if tail and head and _digits(tail + head) >= 8:
-                try_tokens(tail + head, reverse=False, note="number wrapped across two lines")
+            # The second reading of either line may hold the groups the first one lost.
+            for first in [line] + alts.get(i, []):
+                for second in [lines[i + 1]] + alts.get(i + 1, []):
+                    tail = _edge_run(first, from_end=True)
+                    head = _edge_run(second, from_end=False)
+                    if tail and head and _digits(tail + head) >= 8:
+                        try_tokens(tail + head, reverse=False,
+                                   note="number wrapped across two lines")
+    _reconcile(found, ocr, lines, regions)
     for sel in found:
         if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
             sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
@@ -400,6 +431,14 @@ def _mixed_digit_scripts(shown: str) -> bool:
                              or "\u06f0" <= ch <= "\u06f9")
     }
     return len(scripts) > 1
+
+
+def _national_within(sel: Selector, span: tuple[int, int], n_digits: int) -> bool:
+    """``sel`` was read without a country code, from inside ``span``, with fewer than
+    ``n_digits`` digits."""
+    digits = re.sub(r"\D", "", _normalise(sel.shown)[0])
+    return (span[0] <= sel.span[0] and sel.span[1] <= span[1] and "+" not in sel.shown
+            and not digits.startswith("00") and not sel.note and len(digits) < n_digits)
 
 
 def _dialable_start(candidate: str) -> bool:
@@ -442,17 +481,16 @@ def _ocr_lines(ocr: OcrResult) -> tuple[list[list[_Token]], str]:
 
 
 def _digit_runs(line: list[_Token]) -> list[list[_Token]]:
+    """Runs of two or more digit groups ("91-2345696" is one group)."""
     runs: list[list[_Token]] = []
     current: list[_Token] = []
-    for t in line:
-        if _GROUP.match(t.norm):
+    for t in [*line, None]:
+        if t is not None and _GROUP.match(t.norm):
             current.append(t)
-        else:
-            if len(current) >= 2:
-                runs.append(current)
-            current = []
-    if len(current) >= 2:
-        runs.append(current)
+            continue
+        if len(current) >= 2:
+            runs.append(current)
+        current = []
     return runs
 
 
@@ -464,3 +502,88 @@ def _edge_run(line: list[_Token], from_end: bool) -> list[_Token]:
             break
         run.append(t)
     return list(reversed(run)) if from_end else run
+
+
+# -- second readings ----------------------------------------------------------------------------
+
+_NATIONAL_ONLY = re.compile(r"^[^+]*$")
+
+
+def _overlap_y(a: Sequence[int], b: Sequence[int]) -> float:
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return inter / max(1, min(a[3] - a[1], b[3] - b[1]))
+
+
+def _iou_y(a: Sequence[int], b: Sequence[int]) -> float:
+    inter = min(a[3], b[3]) - max(a[1], b[1])
+    return max(0, inter) / max(1, max(a[3], b[3]) - min(a[1], b[1]))
+
+
+def _line_box(line: list[_Token]) -> Box:
+    return (min(t.box[0] for t in line), min(t.box[1] for t in line),
+            max(t.box[2] for t in line), max(t.box[3] for t in line))
+
+
+def _second_readings(ocr: OcrResult, lines: list[list[_Token]]) -> dict[int, list[list[_Token]]]:
+    """The lines ``ocr_image`` read a second time (``settings["line_readings"]``), as tokens of
+    the first-pass line they cover, keyed by that line's index. Every token carries the line's
+    span and box, since the second reading has no word boxes."""
+    out: dict[int, list[list[_Token]]] = {}
+    settings = ocr.settings or {}
+    # "number_lines" is where OCR stored before this release kept them.
+    entries = (settings.get("line_readings") or []) + (settings.get("number_lines") or [])
+    boxes = [_line_box(line) for line in lines]
+    for entry in entries:
+        box = entry.get("box")
+        text = entry.get("text")
+        if not isinstance(text, str) or not isinstance(box, list | tuple) or len(box) != 4:
+            continue
+        # The line the reading covers best, as a share of both heights: a tall stray box
+        # (an icon read as a letter) would overlap every line around it.
+        best = max(range(len(lines)), key=lambda k: _iou_y(boxes[k], box), default=None)
+        if best is None or _iou_y(boxes[best], box) < 0.3:
+            continue
+        start, end = lines[best][0].start, lines[best][-1].end
+        tokens = [_Token(start, end, _normalise(part)[0], tuple(box)) for part in text.split()]
+        if tokens:
+            out.setdefault(best, []).append(tokens)
+    return out
+
+
+def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
+               regions: Sequence[str]) -> None:
+    """Take the phone numbers of the lines read a second time into ``found``; where that
+    reading of a line gives valid numbers, drop the national-format numbers the first reading
+    took from the same line and the second does not confirm. The second reading is one
+    Latin model on one line, far steadier on digits than five models on the page; national
+    numbers (no "+" or "00") are the readings a lost or swapped group turns into another
+    valid number (an Italian or Spanish fixed line), so only those give way."""
+    alts = _second_readings(ocr, lines)
+    for i, readings in alts.items():
+        line_box = _line_box(lines[i])
+        for tokens in readings:
+            text = " ".join(t.norm for t in tokens)
+            second = [s for s in find_selectors(text, "ocr", regions)
+                      if s.kind in ("phone", "whatsapp")]
+            if not second:
+                continue
+            values = {s.value for s in second}
+            for s in list(found):
+                if (s.kind == "phone" and s.value not in values and s.boxes
+                        and not s.note and _NATIONAL_ONLY.match(s.shown)
+                        and not re.sub(r"\D", "", _normalise(s.shown)[0]).startswith("00")
+                        and all(_overlap_y(b, line_box) >= 0.5 for b in s.boxes)):
+                    found.remove(s)
+            have = {s.value for s in found if s.kind in ("phone", "whatsapp")}
+            for s in second:
+                # A national reading of some groups of a number already found (the second
+                # line of a wrapped number) is that number, not another.
+                digits = re.sub(r"\D", "", _normalise(s.shown)[0])
+                if s.value in have or ("+" not in s.shown and any(
+                        digits.lstrip("0") in h for h in have)):
+                    continue
+                s.span = (tokens[0].start, tokens[0].end)  # the line; "shown" is as re-read
+                s.boxes = [tokens[0].box]
+                s.note = "read again with the English model"
+                found.append(s)
+                have.add(s.value)

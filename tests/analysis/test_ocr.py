@@ -132,3 +132,38 @@ def test_bad_input_is_a_clear_error(require_ocr, tmp_path):
         ocr_image(Image.new("RGB", (20, 20)), tmp_dir=tmp_path / "nope")
     with pytest.raises(OcrUnavailable, match="zzz"):
         ocr.ocr_image_with(Image.new("RGB", (20, 20)), "zzz")
+
+
+@pytest.mark.parametrize(("shown", "digits", "expected"), [
+    ("0912 345 6789", FA, "+989123456789"),  # "۴" and "۶۷" are what Tesseract misreads
+    ("0501 234 56 78", AR, TR),  # "٧٨" came back as "VA", a token with no digits at all
+])
+def test_eastern_digits_are_read_by_shape(require_ocr, render, shown, digits, expected):
+    res = ocr_image(render(["تماس با شماره " + shown.translate(digits)], rtl=True))
+    assert phones(res) == [expected]
+    read = "".join(ocr.EASTERN_DIGITS.get(ch, ch) for ch in res.text if ch.isdigit())
+    assert read == shown.replace(" ", "")
+    changed = res.settings["digit_shapes"]
+    assert changed and all(c["tesseract"] != c["text"] for c in changed)
+
+
+def test_digit_shapes_reader_rejects_what_is_not_digits():
+    from pathlib import Path
+
+    from PIL import ImageDraw, ImageFont
+
+    fonts = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+    font = ImageFont.truetype(str(fonts / "NotoNaskhArabic-Regular.ttf"), 30)
+
+    def crop(text: str) -> Image.Image:
+        img = Image.new("L", (400, 70), 255)
+        ImageDraw.Draw(img).text((380, 15), text, font=font, fill=0, anchor="ra",
+                                 direction="rtl")
+        return img
+
+    assert ocr.read_digit_shapes(crop("۰۹۱۲۳۴۵۶۷۸".translate(FA)))[0] == "0912345678"
+    # Left to right as drawn: in a right-to-left line the groups stand in reverse.
+    assert ocr.read_digit_shapes(crop("٤٥٦ ٧٨٩"))[0] == "789 456"
+    text, distance = ocr.read_digit_shapes(crop("شماره"))
+    assert distance > ocr._SHAPE_MAX_DISTANCE
+    assert ocr.read_digit_shapes(Image.new("L", (40, 20), 255)) is None

@@ -255,3 +255,84 @@ def test_ocr_number_in_mixed_digit_scripts_is_flagged():
     assert "mixed scripts" in sel.note
     (sel,) = find_selectors_in_ocr(ocr_result([["۰۵۰۱", "۲۳۴", "۵۶", "۷۸"]]))
     assert sel.note == ""
+
+
+# -- found by measuring on the synthetic screenshots (bench/ocr_accuracy.py) ---------------------
+
+
+def test_whatsapp_link_stops_at_the_line_end_and_before_a_count():
+    gr = e164("GR", "789")
+    link = "wa.me/" + gr[1:]
+    for text in (f"{link}\n11,034 09:53", f"{link} 11 comments"):
+        sels = [(s.kind, s.value) for s in find_selectors(text) if s.kind in ("whatsapp", "phone")]
+        assert sels == [("whatsapp", gr)], text
+
+
+def test_currency_on_the_next_line_makes_no_price_of_a_number():
+    it = e164("IT", "93")
+    sels = find_selectors(f"{it}\n€ 1.3K 189 comments")
+    assert phones(sels) == [it]
+    assert [s.value for s in sels if s.kind == "price"] == ["1.3 EUR"]
+
+
+def test_national_premium_rate_number_is_no_contact():
+    num = phonenumbers.example_number_for_type("IT", phonenumbers.PhoneNumberType.PREMIUM_RATE)
+    nat = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.NATIONAL)
+    assert phones(find_selectors(f"likes {nat}", region_hints=["IT"])) == []
+    intl = phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    assert phones(find_selectors(f"call {intl}", region_hints=["IT"])) == [
+        phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)]
+
+
+def test_ocr_rtl_groups_with_dashes_beat_a_national_reading_of_part():
+    ly = e164("LY", "96")  # +218912345696
+    tokens = [f"{ly[4:6]}-{ly[6:]}", f"{ly[1:4]}+"]  # "91-2345696 218+": visual order
+    plain = find_selectors_in_ocr(ocr_result([["Contact", *tokens]]))
+    sels = [s for s in find_selectors_in_ocr(ocr_result([["واتساب", *tokens]]))
+            if s.kind == "phone"]
+    assert [(s.value, s.note) for s in sels] == [(ly, "digit groups read in visual order")]
+    assert phones(plain) == [ly]  # the trailing plus alone marks visual order
+
+
+def with_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
+    boxes = [w.box for w in ocr.words if w.line == line]
+    box = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+           max(b[3] for b in boxes)]
+    ocr.settings.setdefault("line_readings", []).append({"text": text, "box": box})
+    return ocr
+
+
+def test_ocr_second_reading_replaces_a_national_misreading_of_its_line():
+    ir = e164("IR", "00")  # +989123456700
+    nat = national("IR", "00")  # 0912 345 6700
+    # The first pass lost and swapped groups: "0 345 0912" is a valid Italian fixed line.
+    ocr = ocr_result([["تماس", "واتساپ"], ["0", "345", "0912"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+3903450912"]
+    sels = find_selectors_in_ocr(with_second_reading(ocr, 2, nat))
+    assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
+        (ir, "read again with the English model")]
+
+
+def test_ocr_second_reading_is_not_trusted_over_an_international_number():
+    tr = e164("TR")
+    ocr = with_second_reading(ocr_result([["Call", *intl("TR").split()]]), 1, national("GB"))
+    assert sorted(phones(find_selectors_in_ocr(ocr))) == sorted([tr, e164("GB")])
+
+
+def test_ocr_wrapped_number_mended_with_the_second_reading():
+    ir = e164("IR", "00")
+    groups = national("IR", "00")[1:].split()  # 912 345 6700
+    ocr = ocr_result([["تماس", "واتساپ", "0098"], list(reversed(groups))])
+    assert phones(find_selectors_in_ocr(ocr)) == []
+    sels = find_selectors_in_ocr(with_second_reading(ocr, 2, " ".join(groups)))
+    assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
+        (ir, "number wrapped across two lines")]
+
+
+def test_ocr_second_reading_of_a_wrapped_half_adds_no_other_number():
+    ly = e164("LY", "96")  # +218912345696
+    ocr = ocr_result([["للاستفسار", "00" + ly[1:4]], [f"{ly[4:6]}-6"]])  # "91-6": groups lost
+    sels = find_selectors_in_ocr(with_second_reading(ocr, 2, f"{ly[4:6]}-{ly[6:]}"))
+    # "91-2345696" alone is a valid Spanish fixed line; here it is the end of the Libyan number.
+    assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
+        (ly, "number wrapped across two lines")]
