@@ -52,6 +52,9 @@ DEFAULT_LANGS = "eng+ara+fas+fra+tur"
 
 # The program to run; a module attribute so a deployment (or a test) can point elsewhere.
 TESSERACT_CMD = "tesseract"
+# Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
+# `analyse` reads images again (as a new version) instead of keeping results of older code.
+RECIPE_VERSION = 2
 
 LANG_NAMES = {
     "eng": "English",

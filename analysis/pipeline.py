@@ -22,15 +22,16 @@ from dataclasses import asdict, dataclass, field
 from evidence import store
 from evidence.case import Case
 from evidence.clock import now_utc
+from evidence.importer import mark_unreadable
 from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, report
 
 from . import linking
-from .ocr import DEFAULT_LANGS, ocr_status
+from .ocr import DEFAULT_LANGS, RECIPE_VERSION, ocr_status
 from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr
 from .worker import analyse_media, init_worker
 
 HASH_ENGINE = "tideline-hash 1 (pHash 64 + PDQ 256, photo regions)"
-SELECTOR_ENGINE = "tideline-selectors 1"
+SELECTOR_ENGINE = "tideline-selectors 2"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
 
@@ -41,6 +42,7 @@ class AnalysisReport:
     ocr_failed: int = 0
     hashed: int = 0
     hash_failed: int = 0
+    unreadable: int = 0  # images that failed a full decode, now marked unreadable
     items_read: int = 0
     indexed: int = 0
     links: dict = field(default_factory=dict)
@@ -57,7 +59,7 @@ def _key(*parts: object) -> str:
 
 
 def _ocr_key(version: str | None, langs: str) -> str:
-    return f"tesseract {version} langs={langs}"
+    return f"tesseract {version} langs={langs} recipe={RECIPE_VERSION}"
 
 
 def _pending_media(case: Case, stage: str, engine_key: str) -> list[str]:
@@ -171,6 +173,12 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
         with case.transaction():
             for res in pending_writes:
                 sha = res["sha"]
+                if "unreadable" in res:
+                    # Import did not decode every pixel; list it with the rejected files now.
+                    mark_unreadable(case, sha, res["unreadable"])
+                    rep.unreadable += 1
+                    rep.errors.append({"media": sha, "stage": "decode",
+                                       "reason": res["unreadable"]})
                 if "hashes" in res or "hash_error" in res:
                     if "hashes" in res:
                         _store_hashes(case, sha, res["hashes"])
@@ -254,15 +262,6 @@ def _read_item(item_id: int, inp: dict, regions: tuple[str, ...]) -> list[tuple]
         ocr = OcrResult(text, 0.0, [OcrWord(**w) for w in json.loads(words)], "tesseract",
                         version, json.loads(settings), None)
         found += [(s, sha) for s in find_selectors_in_ocr(ocr, regions)]
-        # Lines with numbers read a second time with a Latin model (see analysis.ocr).
-        have = {(s.kind, s.value) for s, _ in found}
-        for line in ocr.settings.get("number_lines", []):
-            for s in find_selectors(line["text"], "ocr", regions):
-                if s.kind in ("phone", "whatsapp") and (s.kind, s.value) not in have:
-                    s.boxes = [tuple(line["box"])]
-                    s.note = "read again with the English model"
-                    found.append((s, sha))
-                    have.add((s.kind, s.value))
     return found
 
 

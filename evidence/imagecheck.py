@@ -1,21 +1,29 @@
 """Checking that a received file is a readable image, and reading its plain EXIF facts.
 
 ``inspect_image`` opens a file with Pillow (HEIC/HEIF through pillow-heif), refuses absurd pixel
-counts from the header before any pixel is decoded, forces a full decode of the first frame so a
-truncated or corrupt file is caught, and returns an ``ImageInfo`` with a one-sentence reason when
-the file cannot be used. It never raises and never changes the file.
+counts from the header before any pixel is decoded, checks the file's structure and returns an
+``ImageInfo`` with a one-sentence reason when the file cannot be used. It never raises, never
+changes the file, and is safe to call from several threads at once (no warnings filter is
+changed: the pixel cap is compared here, against Pillow's own threshold too).
 
-Speed: a JPEG is decoded in Pillow's draft mode (libjpeg DCT scaling to 1/8 size). libjpeg still
-has to read and entropy-decode every scan of the file to produce the scaled image, so a truncated
-or corrupt JPEG fails exactly as it does in a full-size decode, at about half the cost. A PNG's chunk CRCs are checked as well (``Image.verify``), because
-flipped bytes inside stored or literal deflate data decode without any error.
+What is checked, per format, so an import stays close to the cost of copying the file:
+- PNG: every chunk's CRC and the closing IEND are checked while walking the chunks; pixels are
+  not inflated. Flipped bytes inside stored or literal deflate data decode without any error,
+  so the CRCs are what catch damage. A deflate stream that is broken under valid CRCs (a file
+  made that way) is caught by the analysis stage, which decodes every image in full and marks
+  the media unreadable (``evidence.importer.mark_unreadable``).
+- JPEG: decoded in Pillow's draft mode (libjpeg DCT scaling to 1/8 size). libjpeg still reads
+  and entropy-decodes every scan, so a truncated or corrupt JPEG fails as it does in a
+  full-size decode, at about half the cost.
+- Every other format: its first frame is decoded in full.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import warnings
+import struct
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +42,7 @@ MAX_PIXELS = 100_000_000
 """Images whose header claims more pixels than this are refused before decoding."""
 
 _SNIFF_BYTES = 512
+_CHUNK_PIECE = 1 << 20
 
 
 @dataclass
@@ -67,58 +76,112 @@ def inspect_image(path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS) ->
         return ImageInfo(False, f"The image could not be read ({_describe(exc)}).")
 
 
+def _pixel_cap(max_pixels: int) -> int:
+    """Our cap, lowered to Pillow's own warning threshold so an image Pillow would warn about
+    is refused by this comparison, not by a process-wide warnings filter (threads share it)."""
+    pillow = Image.MAX_IMAGE_PIXELS
+    return max_pixels if pillow is None else min(max_pixels, int(pillow))
+
+
 def _inspect(path: Path, max_pixels: int) -> ImageInfo:
-    with warnings.catch_warnings():
-        # Pillow only warns between MAX_IMAGE_PIXELS and twice that; treat the warning as a refusal.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            img = Image.open(path)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            return ImageInfo(False, "The image claims so many pixels that decoding it is refused.")
-        except UnidentifiedImageError:
-            return ImageInfo(False, _not_an_image_reason(path))
-        except OSError as exc:
-            return ImageInfo(False, f"The image header is damaged ({_describe(exc)}).")
-        with img:
-            info = ImageInfo(
-                readable=False,
-                format=img.format,
-                mime=_mime(img),
-                width=img.width,
-                height=img.height,
+    bomb = "The image claims so many pixels that decoding it is refused."
+    try:
+        img = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning arrives as an exception only where a caller turned warnings into errors.
+        return ImageInfo(False, bomb)
+    except UnidentifiedImageError:
+        return ImageInfo(False, _not_an_image_reason(path))
+    except OSError as exc:
+        return ImageInfo(False, f"The image header is damaged ({_describe(exc)}).")
+    with img:
+        info = ImageInfo(
+            readable=False,
+            format=img.format,
+            mime=_mime(img),
+            width=img.width,
+            height=img.height,
+        )
+        pixels = img.width * img.height
+        if pixels > max_pixels:
+            info.reason = (
+                f"The image header claims {img.width} x {img.height} pixels, more than the "
+                f"limit of {max_pixels // 1_000_000} megapixels, so it is not decoded."
             )
-            pixels = img.width * img.height
-            if pixels > max_pixels:
-                info.reason = (
-                    f"The image header claims {img.width} x {img.height} pixels, more than the "
-                    f"limit of {max_pixels // 1_000_000} megapixels, so it is not decoded."
-                )
-                return info
-            if pixels == 0:
-                info.reason = "The image header claims zero width or height."
-                return info
-            info.frames = _frame_count(img)
-            info.exif = _exif_facts(img)
-            try:
-                if img.format == "PNG":
-                    _verify_png(path)
+            return info
+        if pixels > _pixel_cap(max_pixels):
+            info.reason = bomb
+            return info
+        if pixels == 0:
+            info.reason = "The image header claims zero width or height."
+            return info
+        info.frames = _frame_count(img)
+        try:
+            if img.format == "PNG":
+                # Every chunk's CRC and the closing IEND, without inflating the pixels: the
+                # analysis stage decodes every image in full and flags what fails there.
+                late_exif = _check_png_chunks(path)
+                if late_exif is not None and "exif" not in img.info:
+                    img.info["exif"] = b"Exif\x00\x00" + late_exif
+                # Without an eXIf chunk Pillow's getexif decodes every pixel looking for one.
+                info.exif = _exif_facts(img) if "exif" in img.info else {}
+            else:
+                info.exif = _exif_facts(img)
                 if img.format == "JPEG":
                     img.draft(img.mode, (max(1, img.width // 8), max(1, img.height // 8)))
                 img.load()
-            except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-                info.reason = "The image claims so many pixels that decoding it is refused."
-                return info
-            except Exception as exc:
-                info.reason = f"The image is truncated or corrupt ({_describe(exc)})."
-                return info
-            info.readable = True
+        except Image.DecompressionBombError:
+            info.reason = bomb
             return info
+        except Exception as exc:
+            info.reason = f"The image is truncated or corrupt ({_describe(exc)})."
+            return info
+        info.readable = True
+        return info
 
 
-def _verify_png(path: Path) -> None:
-    """Check every PNG chunk's CRC: a damaged IDAT can otherwise decode to wrong pixels."""
-    with Image.open(path) as fresh:
-        fresh.verify()
+class _PngDamaged(ValueError):
+    pass
+
+
+def _check_png_chunks(path: Path) -> bytes | None:
+    """Walk a PNG's chunks to IEND checking every CRC; return the eXIf payload if any.
+
+    A flipped byte inside stored or literal deflate data decodes without any error, so the
+    CRCs are what catch it; the walk reads the file once and inflates nothing.
+    """
+    exif = None
+    with path.open("rb") as fh:
+        if fh.read(8) != b"\x89PNG\r\n\x1a\n":
+            raise _PngDamaged("the PNG signature is missing")
+        while True:
+            head = fh.read(8)
+            if len(head) < 8:
+                raise _PngDamaged("the file ends before the IEND chunk")
+            length, ctype = struct.unpack(">I4s", head)
+            if length > 0x7FFFFFFF:
+                raise _PngDamaged(f"chunk {ctype!r} claims an impossible length")
+            running = zlib.crc32(ctype)
+            data = b""
+            left = length
+            while left:  # in pieces: one IDAT may hold the whole image
+                piece = fh.read(min(left, _CHUNK_PIECE))
+                if not piece:
+                    raise _PngDamaged("the file ends before the IEND chunk")
+                running = zlib.crc32(piece, running)
+                left -= len(piece)
+                if ctype == b"eXIf":
+                    data += piece
+            crc = fh.read(4)
+            if len(crc) < 4:
+                raise _PngDamaged("the file ends before the IEND chunk")
+            if running != struct.unpack(">I", crc)[0]:
+                name = ctype.decode("latin-1")
+                raise _PngDamaged(f"broken PNG file (bad CRC in chunk {name})")
+            if ctype == b"eXIf" and exif is None:
+                exif = data
+            if ctype == b"IEND":
+                return exif
 
 
 def _describe(exc: BaseException) -> str:

@@ -3,6 +3,10 @@
 Files are streamed in (never read whole), hashed while they are copied to a temporary name
 inside the case, fsynced, renamed into ``vault/ab/cd/<sha256>`` and made read-only. Adding the
 same bytes again stores nothing new. ``verify`` re-hashes what is there.
+
+``add``/``add_stream`` may run in several threads at once (the importer overlaps one file's
+fsync with the next file's reading): the copy, hash and fsync run unlocked, and only the
+check-and-rename into place is serialised so two copies of the same bytes count as one new.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -54,6 +59,7 @@ class Vault:
     def __init__(self, root: Path, tmp_dir: Path) -> None:
         self.root = root
         self.tmp_dir = tmp_dir
+        self._placing = threading.Lock()
 
     def path_for(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -89,12 +95,13 @@ class Vault:
                 os.fsync(out.fileno())
             sha = digest.hexdigest()
             target = self.path_for(sha)
-            if target.exists():
-                tmp.unlink()
-                return VaultEntry(sha, size, new=False)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-            os.replace(tmp, target)
+            with self._placing:
+                if target.exists():
+                    tmp.unlink()
+                    return VaultEntry(sha, size, new=False)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+                os.replace(tmp, target)
             _fsync_dir(target.parent)
             return VaultEntry(sha, size, new=True)
         except BaseException:

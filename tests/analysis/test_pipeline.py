@@ -123,3 +123,17 @@ def test_analyse_killed_then_rerun_does_not_redo_finished_work(tmp_path: Path, r
         assert rep.ocr_done == 16 - done
         assert c.db.execute("SELECT count(*) FROM ocr WHERE current = 1").fetchone()[0] == 16
         assert c.verify_audit().ok
+
+
+def test_other_ocr_settings_add_a_new_current_version_and_keep_the_old(case: Case, shots: Path,
+                                                                       require_ocr):
+    import_path(case, shots)
+    analyse(case, workers=2)
+    rep = analyse(case, ocr_langs="eng", workers=2)
+    assert rep.ocr_done == 3
+    rows = case.db.execute(
+        "SELECT media_sha256, count(*), sum(current) FROM ocr GROUP BY media_sha256").fetchall()
+    assert [(n, cur) for _sha, n, cur in rows] == [(2, 1)] * 3
+    settings = {json.loads(s)["langs"] for (s,) in case.db.execute(
+        "SELECT settings FROM ocr WHERE current = 1")}
+    assert settings == {"eng"}

@@ -197,3 +197,79 @@ def test_unusual_file_names_are_read(tmp_path: Path, photo: Image.Image, name: s
     path = tmp_path / name
     photo.save(path, format="PNG")
     assert inspect_image(path).readable
+
+
+def _chunk(ctype: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + ctype + data + struct.pack(">I", zlib.crc32(ctype + data))
+
+
+def _chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    out, pos = [], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        out.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+    return out
+
+
+def _rebuild(chunks: list[tuple[bytes, bytes]]) -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"".join(_chunk(t, d) for t, d in chunks)
+
+
+def test_png_exif_after_the_pixels_is_read(tmp_path: Path, photo: Image.Image):
+    path = tmp_path / "late_exif.png"
+    photo.save(path)
+    exif = _exif().tobytes()[6:]  # eXIf holds the TIFF data without the "Exif\0\0" prefix
+    chunks = _chunks(path.read_bytes())
+    chunks.insert(len(chunks) - 1, (b"eXIf", exif))  # after IDAT, before IEND
+    path.write_bytes(_rebuild(chunks))
+    info = inspect_image(path)
+    assert info.readable, info.reason
+    assert info.exif["Model"] == "FO-1" and info.exif["GPSLongitude"] == pytest.approx(-5.25)
+
+
+def test_png_exif_before_the_pixels_is_read(tmp_path: Path, photo: Image.Image):
+    path = tmp_path / "early_exif.png"
+    photo.save(path, exif=_exif())
+    assert inspect_image(path).exif["Make"] == "Fictional Optics"
+
+
+def test_png_without_iend_is_rejected(tmp_path: Path, photo: Image.Image):
+    path = tmp_path / "no_iend.png"
+    photo.save(path)
+    path.write_bytes(path.read_bytes()[:-12])
+    info = inspect_image(path)
+    assert not info.readable and "IEND" in (info.reason or "")
+
+
+def test_png_with_broken_deflate_under_good_crcs_passes_the_structure_check(tmp_path: Path):
+    # Import checks structure only; the analysis stage's full decode catches this file
+    # (tests/evidence/test_importer.py::test_image_broken_below_the_import_checks...).
+    path = tmp_path / "inflate_fails.png"
+    _png_with_cut_deflate(path)
+    assert inspect_image(path).readable
+    with Image.open(path) as im, pytest.raises(OSError):
+        im.load()
+
+
+def _png_with_cut_deflate(path: Path) -> None:
+    Image.effect_noise((160, 120), 40).convert("RGB").save(path)
+    chunks = _chunks(path.read_bytes())
+    idat = b"".join(d for t, d in chunks if t == b"IDAT")
+    head = [(t, d) for t, d in chunks if t not in (b"IDAT", b"IEND")]
+    path.write_bytes(_rebuild([*head, (b"IDAT", idat[: len(idat) // 2]), (b"IEND", b"")]))
+
+
+def test_bomb_refusal_does_not_rely_on_the_warnings_filter(tmp_path: Path, photo: Image.Image):
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    bomb = _png_claiming(tmp_path, 10_000, 9_000)  # Pillow only warns about this one
+    good = tmp_path / "good.png"
+    photo.save(good)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with ThreadPoolExecutor(4) as pool:
+            results = list(pool.map(inspect_image, [bomb, good] * 8))
+    assert [r.readable for r in results] == [False, True] * 8
+    assert all("pixels" in (r.reason or "") for r in results[::2])

@@ -217,3 +217,90 @@ def test_a_single_image_file(case: Case, tmp_path: Path):
     _png(tmp_path / "Screenshot 2026-03-02 at 10.15.00.png")
     rep = import_path(case, tmp_path / "Screenshot 2026-03-02 at 10.15.00.png")
     assert rep.items_added == 1 and not rep.rejected
+
+
+def test_folder_rows_follow_the_files_and_copies_count_once(case: Case, tmp_path: Path):
+    folder = tmp_path / "many"
+    for i in range(40):
+        _png(folder / f"Screenshot_20260302-1010{i:02d}.png", (i * 5, 40, 90), (64, 48))
+    same = _png(tmp_path / "same.png", (1, 2, 3), (64, 48))
+    for i in range(4):  # side by side, so different threads receive the same bytes at once
+        (folder / f"copy_{i}.png").write_bytes(same)
+    rep = import_path(case, folder)
+    assert rep.files_added == 44 and rep.items_added == 44 and not rep.rejected
+    assert rep.new_in_vault == 41
+    assert case.db.execute("SELECT count(*) FROM media").fetchone()[0] == 41
+    assert case.vault.verify().ok
+    refs = [r[0] for r in case.db.execute("SELECT source_ref FROM items ORDER BY id")]
+    assert refs == sorted(refs)  # rows are written in file order whatever thread read them
+
+
+def test_cancelled_folder_import_stops_cleanly_and_completes_later(case: Case, tmp_path: Path):
+    from evidence.progress import Cancelled, CancelToken
+
+    folder = tmp_path / "many"
+    for i in range(60):
+        _png(folder / f"IMG_20260302_1010{i:02d}.png", (i * 4, 10, 200), (64, 48))
+    token = CancelToken()
+
+    def progress(p):
+        if p.done >= 25:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        import_path(case, folder, progress=progress, cancel=token)
+    # No receiving thread is left writing once the import has returned.
+    assert not list(case.tmp_dir.glob("*.part"))
+    assert 25 <= case.counts()["items"] < 60
+    rep = import_path(case, folder)
+    assert case.counts()["items"] == 60
+    assert rep.already_present >= 25
+    assert case.verify_audit().ok
+
+
+def _png_with_cut_deflate(path: Path) -> None:
+    """A PNG whose every chunk CRC is right but whose deflate stream stops half way."""
+    import struct
+    import zlib
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.effect_noise((160, 120), 40).convert("RGB").save(path)
+    data, pos, chunks = path.read_bytes(), 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        chunks.append((data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]))
+        pos += 12 + length
+    idat = b"".join(d for t, d in chunks if t == b"IDAT")
+    kept = [(t, d) for t, d in chunks if t not in (b"IDAT", b"IEND")]
+    kept += [(b"IDAT", idat[: len(idat) // 2]), (b"IEND", b"")]
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+        for t, d in kept))
+
+
+def test_image_broken_below_the_import_checks_is_listed_after_analyse(case: Case,
+                                                                      tmp_path: Path):
+    # Import checks a PNG's chunk CRCs without inflating its pixels, so a deflate stream cut
+    # short under valid CRCs passes it; the analysis stage decodes in full and lists it then.
+    # (A JPEG is decoded at 1/8 scale at import, which fails exactly where a full decode does,
+    # so a truncated JPEG never gets this far: see test_mixed_folder_...)
+    from analysis.pipeline import analyse
+    from evidence.importer import import_errors
+    folder = tmp_path / "shots"
+    _png(folder / "Screenshot_20260302-101500.png")
+    _png_with_cut_deflate(folder / "Screenshot_20260302-101600.png")
+    rep = import_path(case, folder)
+    assert rep.items_added == 2 and not rep.rejected
+    result = analyse(case, ocr_langs=None, workers=1)
+    assert result.unreadable == 1
+    errors = import_errors(case)
+    assert [e["path_in_source"] for e in errors] == ["Screenshot_20260302-101600.png"]
+    reason = errors[0]["reason"]
+    assert reason.startswith("The image is truncated or corrupt") and reason.endswith(".")
+    readable, why = case.db.execute(
+        "SELECT readable, unreadable_reason FROM media WHERE sha256 = ?",
+        [errors[0]["media_sha256"]]).fetchone()
+    assert readable == 0 and why == reason
+    assert errors[0]["source_id"] == rep.source_id
+    assert case.verify_audit().ok
+    assert analyse(case, ocr_langs=None, workers=1).unreadable == 0  # not tried again
