@@ -254,7 +254,8 @@ def cmd_analyse(args: argparse.Namespace) -> int:
         print(rep.ocr_message, file=sys.stderr)
     for e in rep.errors:
         print(f"{e['stage']} failed for {e['media'][:12]}: {e['reason']}", file=sys.stderr)
-    return 0
+    # An image that failed its full decode is now listed with the rejected files.
+    return 3 if rep.unreadable else 0
 
 
 def cmd_links(args: argparse.Namespace) -> int:
