@@ -58,15 +58,18 @@ def _parse_ids(text: str) -> list[int]:
     return ids
 
 
-def resolve_scope(case: Case, args: argparse.Namespace) -> bundle.ExportScope:
+def resolve_scope(case: Case, args: argparse.Namespace,
+                  case_clusters: list[dict] | None = None) -> bundle.ExportScope:
     if args.tag is not None:
         return bundle.scope_tag(case, args.tag)
     if args.items is not None:
         return bundle.scope_items(case, _parse_ids(args.items))
     if args.cluster is not None:
-        from analysis.linking import clusters
+        if case_clusters is None:
+            from analysis.linking import clusters
 
-        for cluster in clusters(case):
+            case_clusters = clusters(case)
+        for cluster in case_clusters:
             if cluster["id"] == args.cluster:
                 return bundle.ExportScope("cluster", str(args.cluster), list(cluster["items"]))
         raise TidelineError(f"There is no cluster {args.cluster} in this case.")
@@ -78,22 +81,31 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     bar = ProgressBar()
     with Case.open(args.case, actor=args.actor) as case:
-        scope = resolve_scope(case, args)
+        from analysis.linking import clusters
+
+        # Computed once here, for the scope and for the report and referral list, because
+        # the bundle writer (in ``evidence``) cannot reach analysis results itself.
+        case_clusters = clusters(case)
+        scope = resolve_scope(case, args, case_clusters)
         try:
-            result = bundle.export_bundle(case, args.out, scope, progress=bar)
+            result = bundle.export_bundle(case, args.out, scope, progress=bar,
+                                          clusters=case_clusters)
         finally:
             bar.close()
     summary = {
         "bundle": str(result.path), "scope": scope.describe(), "items": result.items,
         "files": result.files, "previews": result.previews, "links": result.links,
-        "derived_files": result.derived_files, "payload_oxum": result.payload_oxum, "tagmanifest_sha256": result.tagmanifest_sha256,
+        "derived_files": result.derived_files, "clusters": result.clusters,
+        "payload_oxum": result.payload_oxum, "tagmanifest_sha256": result.tagmanifest_sha256,
         "audit_head": {"seq": result.audit_head.seq, "hash": result.audit_head.hash},
     }
     if args.json:
         emit_json(summary)
     else:
-        print(f"Exported {result.items} items and {result.files} files ({scope.describe()}) "
-              f"to {result.path}; tag manifest sha256 {result.tagmanifest_sha256}.")
+        clusters = f"{result.clusters} cluster{'' if result.clusters == 1 else 's'}"
+        print(f"Exported {result.items} items, {result.files} files and {clusters} "
+              f"({scope.describe()}) to {result.path}; tag manifest sha256 "
+              f"{result.tagmanifest_sha256}.")
     return 0
 
 

@@ -1,7 +1,6 @@
 """Evidence bundles: export a scope of a case as a BagIt bag (RFC 8493), and verify one.
 
-``export_bundle`` writes the bag with the ``bagit`` library into a staging folder beside the
-destination, then moves it (or a zip of it) into place, so an interrupted export leaves
+``export_bundle`` writes the bag into a staging folder beside the destination, then moves it (or a zip of it) into place, so an interrupted export leaves
 nothing under the final name; the export is then recorded in the case's audit log with the
 tag manifest's digest. ``verify_bundle`` runs the ``bagit`` validator and, beyond it, rejects
 any file that no manifest lists (payload or tag area), any tag file or manifest the tag
@@ -15,9 +14,15 @@ recomputed) is caught.
 ``data/derived/`` carries the current OCR and region hashes of each media in scope, each file
 naming the engine, version and settings that produced it, so a cited result can be reproduced.
 
-The ``bagit`` library changes the process's working directory while it writes manifests. The
-export therefore uses absolute paths only, and every call into ``bagit`` that does so holds
-``BAGIT_CWD_LOCK``, so two exports on worker threads cannot write each other's manifests.
+The bag's declaration, bag-info and manifests are written here in exactly the form the
+``bagit`` library writes them, hashing each original with SHA-256 and SHA-512 while copying it
+out of the vault, so the payload is read once; the ``bagit`` validator checks the result (in
+``verify_bundle`` and in the tests). Nothing here changes the working directory, so exports
+on several worker threads do not interfere.
+
+Tag-manifest lines must be exactly ``<digest> <name>``: the ``bagit`` validator accepts extra
+or trailing whitespace and blank lines there, and nothing else covers the tag manifests' own
+bytes, so ``verify_bundle`` refuses any such change.
 
 Scope is a list of item ids chosen by the caller (cluster scopes are resolved above this
 layer, which never imports ``analysis``).
@@ -33,13 +38,13 @@ import json
 import logging
 import os
 import platform
+import re
 import shutil
 import sqlite3
 import tempfile
-import threading
 import uuid
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,8 +69,6 @@ REQUIRED_BAG_FILES = ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manif
 # Formats every current browser shows; anything else readable gets a PNG preview.
 BROWSER_MIMES = {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/avif"}
 PREVIEW_MAX_SIDE = 2400
-# Held around every bagit call that changes the working directory (make_bag, Bag.save).
-BAGIT_CWD_LOCK = threading.Lock()
 
 logging.getLogger("bagit").setLevel(logging.ERROR)  # bagit logs every file it hashes
 
@@ -95,6 +98,7 @@ class ExportResult:
     tagmanifest_sha256: str
     audit_head: audit.Head
     derived_files: int = 0  # files under data/derived/
+    clusters: int = 0  # clusters in data/clusters.json and the report
 
 
 @dataclass
@@ -164,17 +168,6 @@ def _one_line(value: object) -> str:
 
 def _phones(item: dict) -> list[str]:
     return sorted({s["value"] for s in item["selectors"] if s["kind"] in ("phone", "whatsapp")})
-
-
-def _copy_original(src: Path, dst: Path, sha256: str) -> None:
-    digest = hashlib.sha256()
-    with open(src, "rb") as fin, open(dst, "xb") as fout:
-        while chunk := fin.read(1 << 20):
-            digest.update(chunk)
-            fout.write(chunk)
-    if digest.hexdigest() != sha256:
-        raise VerificationError(
-            f"The vault file {sha256} no longer matches its hash: export refused.")
 
 
 def _make_preview(src: Path, dst: Path) -> bool:
@@ -356,8 +349,14 @@ data/items.json     every item in scope: text, OCR text (derived), selectors, ta
 data/items.csv      sightings, times and the SHA-256 of its media.
 data/links.json     links whose two ends are both in scope: kind, band, score, status, who
                     decided (self-asserted) and why.
-data/referral.csv   one row per item for a platform referral: page, URL, posted time, phones,
-                    media SHA-256.
+data/clusters.json  the clusters touching the scope (items joined by strong or confirmed
+                    links or by showing the same file): id, the items in scope, how many
+                    items the cluster has in the case, pages, phone numbers, media SHA-256.
+data/referral.csv   for a platform takedown or internet-referral request: one "page" row per
+                    page or account and one "post" row per post URL, each with the items
+                    that show it, their phone numbers, cluster ids, first and last seen
+                    (posted time, or capture time when no posted time was received; UTC)
+                    and media SHA-256.
 data/hashes.csv     DERIVED: perceptual hashes (PDQ, pHash) of the media in scope, when
                     computed (the same values as data/derived/hashes/, one row per hash).
 data/report.html    a readable report. It runs no script and loads nothing from the network.
@@ -377,7 +376,9 @@ characters as UTF-8; its hash is the hex SHA-256 of the previous entry's hash (6
 the first entry), a newline, and that JSON. audit.head records the last entry's seq and hash,
 and bag-info.txt repeats them.
 tideline-provenance.json says which case, who exported (self-asserted), with which versions
-and what scope. Names of people acting are as they asserted them, not authenticated.
+and what scope, and under "originals", for every file in data/originals/, each place it was
+received: the import source (kind, path, container SHA-256), the path and name inside it, the
+file times, the import time and the importer version. Names of people acting are as they asserted them, not authenticated.
 `python main.py verify BAG --case CASE` also confirms, against the case itself, that its
 audit log records this export (by the SHA-256 of tagmanifest-sha256.txt) and that every
 original is byte-identical to the file in the case's vault.
@@ -391,8 +392,15 @@ def export_bundle(
     *,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    clusters: Sequence[Mapping] | None = None,
 ) -> ExportResult:
-    """Write the bundle for ``scope`` to ``out`` (a folder, or a zip when it ends in .zip)."""
+    """Write the bundle for ``scope`` to ``out`` (a folder, or a zip when it ends in .zip).
+
+    ``clusters`` are the case's clusters as plain data (``{"id", "items", ...}``, as
+    ``analysis.linking.clusters`` returns them); those touching the scope are listed in the
+    report, ``data/clusters.json`` and ``data/referral.csv``. Without them the bundle simply
+    has no clusters.
+    """
     out = Path(out).absolute()
     if not case.writable:
         raise TidelineError("Exporting is recorded in the case, so the case must be writable.")
@@ -420,7 +428,7 @@ def export_bundle(
     try:
         bag_dir = staging / "bag"
         bag_dir.mkdir()
-        result = _build_bag(case, bag_dir, scope, progress, cancel)
+        result = _build_bag(case, bag_dir, scope, progress, cancel, clusters)
         check(cancel)
         if out.suffix.lower() == ".zip":
             tmp_zip = staging / "bundle.zip"
@@ -433,7 +441,7 @@ def export_bundle(
             case.audit("export.created", {
                 "scope": scope.kind, "value": scope.value, "items": result.items,
                 "files": result.files, "previews": result.previews, "links": result.links,
-                "derived_files": result.derived_files,
+                "derived_files": result.derived_files, "clusters": result.clusters,
                 "bag": str(out), "payload_oxum": result.payload_oxum,
                 "tagmanifest_sha256": result.tagmanifest_sha256,
                 "audit_head": {"seq": result.audit_head.seq, "hash": result.audit_head.hash},
@@ -450,31 +458,157 @@ def export_bundle(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def _bagit_cwd(fallback: Path) -> Iterator[None]:
-    """Serialise bagit's working-directory changes and give it a working directory to return
-    to: bagit starts from ``os.getcwd()``, which fails if that folder has been deleted."""
-    with BAGIT_CWD_LOCK:
+def _referral_rows(items: Sequence[dict], cluster_of: Mapping[int, str]) -> list[list[object]]:
+    """One row per page/account and one per post URL, each with the evidence behind it."""
+    groups: dict[tuple[str, str, str], list[dict]] = {}
+    for it in items:
+        page = _one_line(it.get("author") or "")
+        if page:
+            groups.setdefault(("page", page, ""), []).append(it)
+        if it.get("url"):
+            groups.setdefault(("post", page, str(it["url"])), []).append(it)
+    rows: list[list[object]] = []
+    for (kind, page, url), members in sorted(groups.items()):
+        # "Seen" is when the advert was posted, or when it was captured if no post time
+        # was received; ISO 8601 UTC strings sort in time order.
+        seen = sorted(t for it in members if (t := it.get("posted_at") or it.get("captured_at")))
+        phones = sorted(set().union(*(_phones(it) for it in members)))
+        clusters = sorted({cluster_of[it["id"]] for it in members if it["id"] in cluster_of},
+                          key=lambda c: int(c) if c.isdigit() else 0)
+        rows.append([
+            kind, page, url, len(members), " ".join(str(it["id"]) for it in members),
+            " ".join(phones), " ".join(clusters), seen[0] if seen else "",
+            seen[-1] if seen else "",
+            " ".join(sorted({m["sha256"] for it in members for m in it["media"]})),
+        ])
+    return rows
+
+
+def _clusters_in_scope(clusters: Sequence[Mapping] | None, items: Sequence[dict]
+                       ) -> list[dict]:
+    """The given clusters that touch the scope, cut down to the items in scope."""
+    if not clusters:
+        return []
+    by_id = {it["id"]: it for it in items}
+    out = []
+    for c in clusters:
         try:
-            os.getcwd()
-        except FileNotFoundError:
-            # Nothing can rely on a working directory that no longer exists.
-            os.chdir(fallback)
-        yield
+            members = [int(i) for i in c["items"]]
+            cluster_id = str(c["id"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise TidelineError("A cluster passed to the export has no id or no item list.") from e
+        inside = [i for i in members if i in by_id]
+        if not inside:
+            continue
+        out.append({
+            "id": cluster_id, "items": inside, "items_in_case": len(members),
+            "pages": sorted({p for i in inside if (p := by_id[i].get("author"))}),
+            "phones": sorted(set().union(*(_phones(by_id[i]) for i in inside))),
+            "media": sorted({m["sha256"] for i in inside for m in by_id[i]["media"]}),
+        })
+    out.sort(key=lambda c: (-len(c["items"]), c["id"]))
+    return out
+
+
+def _provenance_of_originals(case: Case, original_paths: Mapping[str, str]
+                             ) -> list[dict]:
+    """For each original: every place it was received (source, path inside it, name, file
+    times), when it was imported and by which importer version."""
+    rows = _in_chunks(case, """
+        SELECT s.media_sha256, s.item_id, s.path_in_source, s.original_name, s.role, s.size,
+               s.file_mtime, s.file_ctime, s.created_at, src.id, src.kind, src.path,
+               src.container_sha256, src.importer_version, src.started_at, src.finished_at,
+               src.actor
+        FROM sightings s JOIN sources src ON src.id = s.source_id
+        WHERE s.media_sha256 IN ({marks}) ORDER BY s.media_sha256, s.id""", sorted(original_paths))
+    sightings: dict[str, list[dict]] = {}
+    for r in rows:
+        sightings.setdefault(r[0], []).append({
+            "item_id": r[1], "path_in_source": r[2], "original_name": r[3], "role": r[4],
+            "size": r[5], "file_mtime": r[6], "file_ctime": r[7], "recorded_at": r[8],
+            "source": {"id": r[9], "kind": r[10], "path": r[11], "container_sha256": r[12],
+                       "importer_version": r[13], "import_started_at": r[14],
+                       "import_finished_at": r[15], "imported_by": r[16]},
+        })
+    return [{"file": f"data/{path}", "sha256": sha, "sightings": sightings.get(sha, [])}
+            for sha, path in sorted(original_paths.items(), key=lambda kv: kv[1])]
+
+
+def _copy_original(src: Path, dst: Path, sha256: str) -> tuple[str, str, int]:
+    """Copy a vault file, checking its SHA-256 and computing its SHA-512 in the same pass
+    (the manifests need both; reading the payload once is most of the export's cost)."""
+    h256, h512, size = hashlib.sha256(), hashlib.sha512(), 0
+    with open(src, "rb") as fin, open(dst, "xb") as fout:
+        while chunk := fin.read(1 << 20):
+            h256.update(chunk)
+            h512.update(chunk)
+            fout.write(chunk)
+            size += len(chunk)
+    if h256.hexdigest() != sha256:
+        raise VerificationError(
+            f"The vault file {sha256} no longer matches its hash: export refused.")
+    return sha256, h512.hexdigest(), size
+
+
+def _digests(path: Path) -> tuple[str, str, int]:
+    h256, h512, size = hashlib.sha256(), hashlib.sha512(), 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h256.update(chunk)
+            h512.update(chunk)
+            size += len(chunk)
+    return h256.hexdigest(), h512.hexdigest(), size
+
+
+def _write_bag_files(bag_dir: Path, known: Mapping[str, tuple[str, str, int]],
+                     bag_info: dict[str, str], tag_files: Mapping[str, str]) -> str:
+    """Write the BagIt declaration, bag-info, payload and tag manifests in the exact form
+    the ``bagit`` library writes them (its validator checks every bundle in the tests), so
+    that the payload is not read a second time; returns the Payload-Oxum."""
+    data = bag_dir / "data"
+    entries: dict[str, tuple[str, str, int]] = {}
+    for dirpath, _, filenames in os.walk(data):
+        for name in filenames:
+            rel = (Path(dirpath) / name).relative_to(bag_dir).as_posix()
+            entries[rel] = known.get(rel) or _digests(bag_dir / rel)
+    total = sum(e[2] for e in entries.values())
+    oxum = f"{total}.{len(entries)}"
+    (bag_dir / "bagit.txt").write_text(
+        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
+    info = bag_info | {"Payload-Oxum": oxum}
+    with open(bag_dir / "bag-info.txt", "w", encoding="utf-8", newline="\n") as f:
+        for key in sorted(info):
+            value = re.sub(r"[\r\n]", "", str(info[key]))  # a tag value is one line
+            f.write(f"{key}: {value}\n")
+    for n, alg in enumerate(CHECKSUMS):
+        with open(bag_dir / f"manifest-{alg}.txt", "w", encoding="utf-8", newline="\n") as f:
+            for rel in sorted(entries):
+                f.write(f"{entries[rel][n]}  {bagit._encode_filename(rel)}\n")
+    for name, text in tag_files.items():
+        (bag_dir / name).write_text(text, encoding="utf-8")
+    tags = sorted(["bagit.txt", "bag-info.txt", *(f"manifest-{a}.txt" for a in CHECKSUMS),
+                   *tag_files])
+    for alg in CHECKSUMS:
+        lines = "".join(f"{_file_digest(bag_dir / t, alg)} {t}\n" for t in tags)
+        (bag_dir / f"tagmanifest-{alg}.txt").write_text(lines, encoding="utf-8")
+    return oxum
 
 
 def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: ProgressCallback | None,
-               cancel: CancelToken | None) -> ExportResult:
+               cancel: CancelToken | None, clusters: Sequence[Mapping] | None = None
+               ) -> ExportResult:
     entries = case.audit_entries()
     head = audit.Head(entries[-1].seq, entries[-1].hash) if entries else audit.Head(
         0, audit.GENESIS)
     exported_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     items = store.items_json(case, scope.item_ids)
     in_scope = {it["id"] for it in items}
+    data = bag_dir / "data"
+    data.mkdir()
 
     # Originals: one file per distinct media, under a safe unique name.
-    originals = bag_dir / "originals"
-    previews = bag_dir / "previews"
+    originals = data / "originals"
+    previews = data / "previews"
     originals.mkdir()
     names = NameAllocator()
     preview_names = NameAllocator()
@@ -485,11 +619,13 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
     media_paths: dict[str, str] = {}
     derived: set[str] = set()
     originals_rows = []
+    known: dict[str, tuple[str, str, int]] = {}  # bag path -> (sha256, sha512, size)
     total = len(media)
     for n, (sha, m) in enumerate(media.items()):
         check(cancel)
         name = names.allocate(m.get("original_name"), m.get("mime"), sha[:8])
-        _copy_original(case.vault.path_for(sha), originals / name, sha)
+        known[f"data/originals/{name}"] = _copy_original(
+            case.vault.path_for(sha), originals / name, sha)
         media_paths[sha] = f"originals/{name}"
         preview = ""
         if m.get("readable") and m.get("mime") not in BROWSER_MIMES:
@@ -503,14 +639,14 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
                                m.get("size"), preview])
         report(progress, n + 1, total, "Copying originals")
     original_paths = {row[1]: row[0] for row in originals_rows}
-    derived_files = _write_derived(case, bag_dir, original_paths)
+    derived_files = _write_derived(case, data, original_paths)
 
-    _write_csv(bag_dir / "originals.csv",
+    _write_csv(data / "originals.csv",
                ["file", "sha256", "original_name", "mime", "size", "preview_derived"],
                originals_rows)
-    _write_json(bag_dir / "items.json", items)
+    _write_json(data / "items.json", items)
     _write_csv(
-        bag_dir / "items.csv",
+        data / "items.csv",
         ["id", "kind", "author", "url", "posted_at", "captured_at", "text", "ocr_text",
          "language", "phones", "selectors", "tags", "notes", "media_sha256", "original_names"],
         ([it["id"], it["kind"], it["author"], it["url"], it["posted_at"], it["captured_at"],
@@ -530,27 +666,30 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
                       and int(link.a) in in_scope and int(link.b) in in_scope)
         if inside:
             links.append(link.as_json())
-    _write_json(bag_dir / "links.json", links)
+    _write_json(data / "links.json", links)
+    scoped_clusters = _clusters_in_scope(clusters, items)
+    _write_json(data / "clusters.json", scoped_clusters)
+    cluster_of = {i: c["id"] for c in reversed(scoped_clusters) for i in c["items"]}
     _write_csv(
-        bag_dir / "referral.csv",
-        ["item_id", "page", "url", "posted_at", "phones", "media_sha256"],
-        ([it["id"], it["author"], it["url"], it["posted_at"], " ".join(_phones(it)),
-          " ".join(m["sha256"] for m in it["media"])] for it in items),
+        data / "referral.csv",
+        ["record", "page", "url", "item_count", "item_ids", "phones", "cluster_ids",
+         "first_seen", "last_seen", "media_sha256"],
+        _referral_rows(items, cluster_of),
     )
     _write_csv(
-        bag_dir / "hashes.csv",
+        data / "hashes.csv",
         ["media_sha256", "original_name", "region_id", "region_kind", "x0", "y0", "x1", "y1",
          "algo", "value", "quality", "variant", "engine", "engine_version"],
         _hash_rows(case, {sha: m.get("original_name") or "" for sha, m in media.items()}),
     )
     exporter = case.actor
-    (bag_dir / "report.html").write_text(render_report(ReportInput(
+    (data / "report.html").write_text(render_report(ReportInput(
         title=case.title, scope=scope.describe(), exported_at=exported_at, exporter=exporter,
         tideline_version=__version__, audit_head=(head.seq, head.hash), items=items,
         links=links, audit=[e.body() | {"hash": e.hash} for e in entries],
-        media_paths=media_paths, derived_media=frozenset(derived),
+        media_paths=media_paths, derived_media=frozenset(derived), clusters=scoped_clusters,
     )), encoding="utf-8")
-    (bag_dir / "README.txt").write_text(_README, encoding="utf-8")
+    (data / "README.txt").write_text(_README, encoding="utf-8")
     check(cancel)
 
     report(progress, total, total, "Writing manifests")
@@ -558,7 +697,7 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         "Source-Organization": "Tideline case export",
         "External-Description": "Evidence bundle exported from a Tideline case; see "
                                 "data/README.txt.",
-        "Bag-Software-Agent": f"Tideline {__version__} (bagit.py {bagit.VERSION})",
+        "Bag-Software-Agent": f"Tideline {__version__} (bagit.py {bagit.VERSION} format)",
         "Bagging-Date": exported_at[:10],
         "Tideline-Case-Title": _one_line(case.title),
         "Tideline-Case-Id": case.meta("case_id") or "",
@@ -572,15 +711,7 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         "Tideline-Audit-Head-Seq": str(head.seq),
         "Tideline-Audit-Head-Hash": head.hash,
     }
-    with _bagit_cwd(bag_dir.parent):
-        bag = bagit.make_bag(str(bag_dir), bag_info, checksums=CHECKSUMS)
-    # bagit.py writes the older 0.97 declaration; the layout it wrote is also RFC 8493's 1.0.
-    (bag_dir / "bagit.txt").write_text(
-        "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n", encoding="utf-8")
-    (bag_dir / AUDIT_FILE).write_text(_audit_lines(entries), encoding="utf-8")
-    (bag_dir / HEAD_FILE).write_text(
-        audit.canonical_json({"seq": head.seq, "hash": head.hash}) + "\n", encoding="utf-8")
-    _write_json(bag_dir / PROVENANCE_FILE, {
+    provenance = {
         "case_id": case.meta("case_id"), "case_title": case.title,
         "exporter": exporter, "exporter_asserted": True, "os_user": case.os_user,
         "exported_at": exported_at,
@@ -589,17 +720,22 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
         "scope": {"kind": scope.kind, "value": scope.value, "items": sorted(in_scope)},
         "query": {scope.kind: scope.value} if scope.kind != "all" else {"all": True},
         "counts": {"items": len(items), "files": len(media), "previews": len(derived),
-                   "links": len(links), "derived_files": derived_files},
+                   "links": len(links), "clusters": len(scoped_clusters),
+                   "derived_files": derived_files},
         "audit_head": {"seq": head.seq, "hash": head.hash},
+        "originals": _provenance_of_originals(case, original_paths),
+    }
+    oxum = _write_bag_files(bag_dir, known, bag_info, {
+        AUDIT_FILE: _audit_lines(entries),
+        HEAD_FILE: audit.canonical_json({"seq": head.seq, "hash": head.hash}) + "\n",
+        PROVENANCE_FILE: json.dumps(provenance, ensure_ascii=False, indent=2) + "\n",
     })
-    with _bagit_cwd(bag_dir.parent):
-        bag.save(manifests=False)  # rewrites the tag manifests to cover the tag files just added
     tagmanifest = (bag_dir / "tagmanifest-sha256.txt").read_bytes()
     return ExportResult(
         path=bag_dir, items=len(items), files=len(media), previews=len(derived),
-        links=len(links), payload_oxum=bag.info.get("Payload-Oxum", ""),
+        links=len(links), payload_oxum=oxum,
         tagmanifest_sha256=hashlib.sha256(tagmanifest).hexdigest(), audit_head=head,
-        derived_files=derived_files,
+        derived_files=derived_files, clusters=len(scoped_clusters),
     )
 
 
@@ -631,6 +767,32 @@ def _read_manifest(path: Path) -> dict[str, str]:
     return out
 
 
+def _check_tagmanifest_form(path: Path, algo: str) -> None:
+    """Each line exactly ``<lower-case hex digest> <name>`` ending in LF, no blank lines:
+    a whitespace change here would pass the ``bagit`` validator and no digest covers it."""
+    raw = path.read_bytes()
+    width = hashlib.new(algo).digest_size * 2
+    line_form = re.compile(rf"[0-9a-f]{{{width}}} [^\s](?:[^\r\n]*[^\s])?")
+    lines = raw.split(b"\n")
+    if lines[-1] != b"":
+        raise VerificationError(f"{path.name} was changed after export (its last line does not "
+                                "end with a line feed).")
+    seen: set[bytes] = set()
+    for n, line in enumerate(lines[:-1], 1):
+        try:
+            ok = line_form.fullmatch(line.decode("utf-8")) is not None
+        except UnicodeDecodeError:
+            ok = False
+        if not ok:
+            raise VerificationError(f"{path.name} was changed after export (line {n} is not "
+                                    "exactly a digest, one space and a file name).")
+        name = line[width + 1:]
+        if name in seen:
+            raise VerificationError(f"{path.name} was changed after export (it lists a file "
+                                    "twice).")
+        seen.add(name)
+
+
 def _file_digest(path: Path, algo: str) -> str:
     h = hashlib.new(algo)
     with open(path, "rb") as f:
@@ -659,6 +821,8 @@ def _files_on_disk(root: Path) -> set[str]:
 def _check_files(root: Path, on_disk: set[str]) -> tuple[int, int]:
     """Every file on disk is listed in both manifests of its area, and tag files match."""
     payload = {alg: _read_manifest(root / f"manifest-{alg}.txt") for alg in CHECKSUMS}
+    for alg in CHECKSUMS:
+        _check_tagmanifest_form(root / f"tagmanifest-{alg}.txt", alg)
     tags = {alg: _read_manifest(root / f"tagmanifest-{alg}.txt") for alg in CHECKSUMS}
     if set(payload["sha256"]) != set(payload["sha512"]):
         raise VerificationError("The sha256 and sha512 payload manifests list different files.")
@@ -878,6 +1042,6 @@ def bundle_digest(path: Path) -> str:
 
 
 __all__ = [
-    "BAGIT_CWD_LOCK", "CaseMatch", "ExportResult", "ExportScope", "VerifyResult", "bundle_digest", "export_bundle",
+    "CaseMatch", "ExportResult", "ExportScope", "VerifyResult", "bundle_digest", "export_bundle",
     "scope_all", "scope_items", "scope_tag", "verify_bundle", "verify_folder",
 ]

@@ -29,6 +29,7 @@ th{background:#eef1f6}
 .pair{display:flex;gap:1em;border:1px solid #c8ced8;padding:.8em;margin:1em 0;
   page-break-inside:avoid}
 .side{flex:1;min-width:0}
+.side img{max-height:320px}
 .why{background:#fff7e0;padding:.5em;margin:.5em 0;white-space:pre-wrap}
 .item{border:1px solid #dde2ea;padding:.6em;margin:.6em 0;page-break-inside:avoid}
 .text{white-space:pre-wrap;overflow-wrap:anywhere;background:#f7f8fa;padding:.4em}
@@ -38,6 +39,10 @@ img{max-width:100%;max-height:420px;border:1px solid #ccc}
 .status-confirmed{color:#1e7a4d;font-weight:bold}.status-rejected{color:#a3263a}
 .status-unsure{color:#a66a00}
 code{overflow-wrap:anywhere}
+.cluster{border-left:4px solid #5b8def;background:#f7f9fd;padding:.6em 1em;margin:1em 0}
+.thumbs{display:flex;flex-wrap:wrap;gap:.5em;margin-top:.5em}
+.thumbs img{max-height:120px;max-width:180px}
+nav ol{columns:2}
 """
 
 
@@ -54,6 +59,9 @@ class ReportInput:
     audit: Sequence[dict]
     media_paths: Mapping[str, str]  # sha256 -> path relative to data/ (original or preview)
     derived_media: frozenset[str] = frozenset()  # sha256 whose picture is a derived preview
+    # Clusters touching the scope, as plain data: {"id", "items" (in scope), "items_in_case",
+    # "pages", "phones", "media"}; computed above ``evidence`` and passed in.
+    clusters: Sequence[Mapping] = ()
 
 
 def _e(value: object) -> str:
@@ -138,6 +146,33 @@ def _pair(r: ReportInput, link: dict, items: Mapping[str, dict],
     return head + why + '<div class="pair">' + "".join(sides) + "</div>"
 
 
+def _cluster(r: ReportInput, c: Mapping) -> str:
+    shown = list(c.get("items", []))
+    of_case = c.get("items_in_case", len(shown))
+    count = (f"{len(shown)} items" if of_case == len(shown)
+             else f"{len(shown)} of its {of_case} items are in this bundle")
+    item_links = ", ".join(f'<a href="#item-{_e(i)}">item {_e(i)}</a>' for i in shown)
+    thumbs = "".join(
+        f'<img src="{_e(quote(r.media_paths[sha]))}" alt="{_e(sha[:12])}">'
+        for sha in list(c.get("media", []))[:12] if sha in r.media_paths)
+    more = len(c.get("media", [])) - 12
+    return "\n".join([
+        f'<div class="cluster" id="cluster-{_e(c["id"])}">',
+        f'<strong>Cluster {_e(c["id"])}</strong> <span class="meta">({_e(count)}; '
+        "items joined by strong or confirmed links, or showing the same file)</span>",
+        "<table>",
+        '<tr><th>Pages / accounts</th><td dir="auto">'
+        f'{_e(", ".join(c.get("pages", [])) or "—")}</td></tr>',
+        f'<tr><th>Phone numbers</th><td>{_e(", ".join(c.get("phones", [])) or "—")}</td></tr>',
+        f"<tr><th>Items</th><td>{item_links or '—'}</td></tr>",
+        f'<tr><th>Files</th><td>{len(c.get("media", []))}</td></tr>',
+        "</table>",
+        f'<div class="thumbs">{thumbs}</div>'
+        + (f'<p class="meta">and {more} more files</p>' if more > 0 else ""),
+        "</div>",
+    ])
+
+
 def render_report(r: ReportInput) -> str:
     items = {str(it["id"]): it for it in r.items}
     items_by_media: dict[str, list[dict]] = {}
@@ -166,15 +201,27 @@ def render_report(r: ReportInput) -> str:
         "SHA-256 is listed beside each picture and in <code>originals.csv</code>. Pictures in "
         "<code>previews/</code> and OCR text are derived for reading only. The bag's manifests "
         "let any BagIt tool check that nothing was changed.</p>",
-        "<h2>Linked pairs</h2>",
+        "<nav><strong>Contents</strong><ol><li><a href=\"#clusters\">Clusters</a></li>"
+        "<li><a href=\"#pairs\">Linked pairs</a></li><li><a href=\"#items\">Items</a></li>"
+        "<li><a href=\"#custody\">Chain of custody</a></li></ol></nav>",
+        '<h2 id="clusters">Clusters</h2>',
     ]
+    if not r.clusters:
+        out.append("<p>No clusters were computed for the items in this scope.</p>")
+    else:
+        many = len(r.clusters) != 1
+        out.append(f"<p>{len(r.clusters)} cluster{'s touch' if many else ' touches'} this "
+                   f"scope; <code>clusters.json</code> lists {'them' if many else 'it'}, and "
+                   "<code>referral.csv</code> gives each page and post with its cluster.</p>")
+    out.extend(_cluster(r, c) for c in r.clusters)
+    out.append('<h2 id="pairs">Linked pairs</h2>')
     if not r.links:
         out.append("<p>No links between items in this scope.</p>")
     for link in r.links:
         out.append(_pair(r, link, items, items_by_media))
-    out.append("<h2>Items</h2>")
+    out.append('<h2 id="items">Items</h2>')
     out.extend(_item(r, it) for it in r.items)
-    out.append("<h2>Chain of custody</h2>")
+    out.append('<h2 id="custody">Chain of custody</h2>')
     entries = list(r.audit)
     shown = entries[-AUDIT_ROWS_SHOWN:]
     if len(shown) < len(entries):

@@ -71,9 +71,12 @@ def export_scope(case: Case, out: Path, kind: str, value: str | int | None,
                  selected: Sequence[int] = (), *, progress: object = None,
                  cancel: object = None) -> bundle.ExportResult:
     """Runs on a worker: resolve the scope, then write the bundle."""
+    from analysis.linking import clusters
+
     scope = resolve_scope(case, kind, value, selected)
     return bundle.export_bundle(case, out, scope, progress=progress,  # type: ignore[arg-type]
-                                cancel=cancel)  # type: ignore[arg-type]
+                                cancel=cancel,  # type: ignore[arg-type]
+                                clusters=clusters(case))
 
 
 def summary_sentence(result: bundle.ExportResult) -> str:

@@ -58,6 +58,8 @@ def test_export_all_then_verify(run, case_dir, tmp_path):
     assert code == 0, err
     summary = json.loads(stdout)
     assert summary["items"] == 3 and summary["files"] == 3 and summary["links"] == 1
+    assert summary["clusters"] == 1  # the manually linked pair, computed by the CLI
+    assert len(json.loads((out / "data" / "clusters.json").read_text())) == 1
     assert "analyst-9 (self-asserted)" in (out / "bag-info.txt").read_text()
     code, stdout, err = run("verify", str(out))
     assert code == 0, err
@@ -91,6 +93,15 @@ def test_export_zip_by_cluster_and_items(run, case_dir, tmp_path):
     summary = json.loads(stdout)
     assert summary["items"] == 2 and summary["scope"] == f"cluster {cluster['id']}"
     assert zipfile.is_zipfile(tmp_path / "c.zip")
+    assert summary["clusters"] == 1
+    with zipfile.ZipFile(tmp_path / "c.zip") as zf:
+        exported = json.loads(zf.read("c/data/clusters.json"))
+        referral = zf.read("c/data/referral.csv").decode("utf-8-sig")
+        report = zf.read("c/data/report.html").decode()
+    assert [c["items"] for c in exported] == [cluster["items"]]
+    assert exported[0]["id"] == str(cluster["id"])
+    assert f'id="cluster-{cluster["id"]}"' in report
+    assert referral.startswith("record,page,url,item_count,item_ids,phones,cluster_ids")
     code, stdout, err = run("verify", str(tmp_path / "c.zip"), "--json")
     assert code == 0, err
     assert json.loads(stdout)["scope"] == f"cluster {cluster['id']}"

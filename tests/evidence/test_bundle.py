@@ -78,12 +78,28 @@ def _build_case(root: Path) -> Case:
     return case
 
 
+def _clusters(case: Case) -> list[dict]:
+    """Clusters as the analysis layer hands them over: plain data. One joins the two pages'
+    posts and a screenshot; one holds the other screenshots; one names no item of the case."""
+    items = store.items_json(case)
+    posts = [it["id"] for it in items if it["kind"] == "post"]
+    shots = [it["id"] for it in items if it["kind"] == "screenshot"]
+    return [
+        {"id": shots[0], "items": [shots[0], *posts], "pages": [], "phones": [PHONE]},
+        {"id": shots[1], "items": shots[1:4], "pages": [], "phones": []},
+        {"id": 9999, "items": [9999, 10000], "pages": [], "phones": []},
+    ]
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("bundle")
     case = _build_case(root)
-    result = bundle.export_bundle(case, root / "all-bundle", bundle.scope_all(case))
-    zipped = bundle.export_bundle(case, root / "boats.zip", bundle.scope_tag(case, "boats"))
+    clusters = _clusters(case)
+    result = bundle.export_bundle(case, root / "all-bundle", bundle.scope_all(case),
+                                  clusters=clusters)
+    zipped = bundle.export_bundle(case, root / "boats.zip", bundle.scope_tag(case, "boats"),
+                                  clusters=clusters)
     yield case, result, zipped
     case.close()
 
@@ -320,7 +336,7 @@ def test_an_interrupted_export_leaves_nothing_under_the_final_name(built, tmp_pa
     before = case.audit_entries()[-1].seq
     folder, zipped = tmp_path / "bundle", tmp_path / "bundle.zip"
     for target, name, outs in ((bundle, "render_report", (folder, zipped)),
-                               (bundle.bagit, "make_bag", (folder, zipped)),
+                               (bundle, "_write_bag_files", (folder, zipped)),
                                (bundle, "_zip_bag", (zipped,))):
         with monkeypatch.context() as m:
             m.setattr(target, name, boom)
@@ -692,17 +708,7 @@ def test_export_does_not_depend_on_the_working_directory(own_case, tmp_path, mon
 
 def test_concurrent_exports_on_threads_do_not_mix_their_manifests(tmp_path, monkeypatch):
     import threading
-    import time
 
-    make_manifests = bagit.make_manifests
-
-    def slow_make_manifests(*args, **kwargs):
-        # Widen the window in which bagit works relative to its changed working directory,
-        # so two unserialised exports would certainly overlap there.
-        time.sleep(0.3)
-        return make_manifests(*args, **kwargs)
-
-    monkeypatch.setattr(bagit, "make_manifests", slow_make_manifests)
     start = threading.Barrier(2)
 
     cases = []
@@ -732,3 +738,164 @@ def test_concurrent_exports_on_threads_do_not_mix_their_manifests(tmp_path, monk
     finally:
         for c in cases:
             c.close()
+
+
+# -- what the bagit validator lets through and verify must not ----------------------------------
+
+
+def _tagmanifest_double_space(b: Path) -> None:
+    p = b / "tagmanifest-sha256.txt"
+    p.write_text(p.read_text().replace(" bag-info.txt", "  bag-info.txt", 1))
+
+
+def _tagmanifest_trailing_space(b: Path) -> None:
+    p = b / "tagmanifest-sha512.txt"
+    p.write_text(p.read_text().replace("bagit.txt\n", "bagit.txt \n", 1))
+
+
+def _tagmanifest_blank_line(b: Path) -> None:
+    p = b / "tagmanifest-sha256.txt"
+    p.write_text("\n" + p.read_text())
+
+
+def _tagmanifest_crlf(b: Path) -> None:
+    p = b / "tagmanifest-sha256.txt"
+    p.write_bytes(p.read_bytes().replace(b"\n", b"\r\n"))
+
+
+def _tagmanifest_tab(b: Path) -> None:
+    p = b / "tagmanifest-sha256.txt"
+    p.write_text(p.read_text().replace(" audit.head", "\taudit.head", 1))
+
+
+BAGIT_BLIND_SPOTS = {
+    "tag manifest: two spaces": _tagmanifest_double_space,
+    "tag manifest: trailing space": _tagmanifest_trailing_space,
+    "tag manifest: blank line": _tagmanifest_blank_line,
+    "tag manifest: CRLF line ends": _tagmanifest_crlf,
+    "tag manifest: tab for space": _tagmanifest_tab,
+    "file added at the bag's top level": lambda b: (b / "notes.txt").write_text("planted"),
+}
+
+
+@pytest.mark.parametrize("tamper", BAGIT_BLIND_SPOTS.values(), ids=BAGIT_BLIND_SPOTS.keys())
+def test_verify_rejects_what_the_bagit_validator_accepts(bag, tamper):
+    tamper(bag)
+    bagit.Bag(str(bag)).validate()  # the library's validator lets this through...
+    with pytest.raises(VerificationError) as err:  # ...and verify does not
+        bundle.verify_bundle(bag)
+    assert "\n" not in str(err.value)
+
+
+def test_manifests_are_what_the_bagit_library_writes(built, tmp_path):
+    """The manifests written while copying equal those bagit computes from the same payload."""
+    ours = built[1].path
+    shutil.copytree(ours / "data", tmp_path / "theirs")
+    theirs = bagit.make_bag(str(tmp_path / "theirs"), checksums=["sha256", "sha512"])
+    for alg in ("sha256", "sha512"):
+        mine = (ours / f"manifest-{alg}.txt").read_text(encoding="utf-8").splitlines()
+        other = (tmp_path / "theirs" / f"manifest-{alg}.txt").read_text(
+            encoding="utf-8").splitlines()
+        assert sorted(mine) == sorted(other)
+    assert bagit.Bag(str(ours)).info["Payload-Oxum"] == theirs.info["Payload-Oxum"]
+
+
+# -- clusters, referral and provenance ---------------------------------------------------------
+
+
+def test_clusters_touching_the_scope_are_in_the_json_and_the_report(built):
+    case, result, zipped = built
+    items = {it["id"]: it for it in store.items_json(case)}
+    posts = sorted(i for i, it in items.items() if it["kind"] == "post")
+    data = result.path / "data"
+    clusters = json.loads((data / "clusters.json").read_text())
+    assert result.clusters == 2 == len(clusters)  # the one naming no case item is left out
+    big = clusters[0]
+    assert set(posts) <= set(big["items"]) and big["items_in_case"] == 3
+    assert big["pages"] == ["=Blue Wave Trips (fictional)", "Sea Star Travel (fictional)"]
+    assert big["phones"] == [PHONE]
+    html = (data / "report.html").read_text()
+    section = html.split('<h2 id="clusters">', 1)[1].split('<h2 id="pairs">', 1)[0]
+    assert f'id="cluster-{big["id"]}"' in section
+    assert "Sea Star Travel (fictional)" in section and PHONE in section
+    for item_id in big["items"]:
+        assert f'href="#item-{item_id}"' in section
+    # A tag scope holds only the two posts: the cluster is cut down to them and says so.
+    with zipfile.ZipFile(zipped.path) as zf:
+        scoped = json.loads(zf.read("boats/data/clusters.json"))
+        report = zf.read("boats/data/report.html").decode()
+    assert [c["items"] for c in scoped] == [posts]
+    assert scoped[0]["items_in_case"] == 3
+    assert "2 of its 3 items are in this bundle" in report
+
+
+def test_a_bundle_without_clusters_says_so(built, tmp_path):
+    case = built[0]
+    result = bundle.export_bundle(case, tmp_path / "b", bundle.scope_all(case))
+    assert result.clusters == 0
+    assert json.loads((result.path / "data" / "clusters.json").read_text()) == []
+    assert "No clusters were computed" in (result.path / "data" / "report.html").read_text()
+
+
+def test_malformed_clusters_are_a_clear_error(built, tmp_path):
+    case = built[0]
+    with pytest.raises(TidelineError, match="cluster"):
+        bundle.export_bundle(case, tmp_path / "b", bundle.scope_all(case),
+                             clusters=[{"items": [1, 2]}])
+    assert not (tmp_path / "b").exists()
+
+
+def test_referral_lists_each_page_and_post_with_its_evidence(built):
+    case, result, _ = built
+    items = {it["id"]: it for it in store.items_json(case)}
+    seastar = next(i for i, it in items.items() if it["author"] == "Sea Star Travel (fictional)")
+    big = json.loads((result.path / "data" / "clusters.json").read_text())[0]
+    rows = _read_csv(result.path / "data" / "referral.csv")
+    assert list(rows[0]) == ["record", "page", "url", "item_count", "item_ids", "phones",
+                             "cluster_ids", "first_seen", "last_seen", "media_sha256"]
+    page = next(r for r in rows if r["record"] == "page"
+                and r["page"] == "Sea Star Travel (fictional)")
+    post = next(r for r in rows if r["record"] == "post"
+                and r["url"] == "https://example.org/seastar/1")
+    for row in (page, post):
+        assert row["item_ids"] == str(seastar) and row["phones"] == f"'{PHONE}"
+        assert row["cluster_ids"] == str(big["id"])
+        assert row["first_seen"] == row["last_seen"] == "2024-05-01T10:00:00Z"
+        assert row["media_sha256"] == items[seastar]["media"][0]["sha256"]
+    urls = {r["url"] for r in rows if r["record"] == "post"}
+    assert urls == {"https://example.org/seastar/1", "https://example.org/bluewave/2"}
+    assert {r["record"] for r in rows} == {"page", "post"}
+
+
+def test_referral_page_row_spans_first_and_last_seen():
+    rows = bundle._referral_rows([
+        {"id": 1, "author": "Sea Star Travel (fictional)", "url": "https://example.org/a",
+         "posted_at": "2024-05-03T09:00:00Z", "captured_at": None, "selectors": [], "media": []},
+        {"id": 2, "author": "Sea Star Travel (fictional)", "url": None, "posted_at": None,
+         "captured_at": "2024-04-28T08:00:00Z", "selectors": [], "media": []},
+    ], {2: "2"})
+    page = next(r for r in rows if r[0] == "page")
+    assert page[3:9] == [2, "1 2", "", "2", "2024-04-28T08:00:00Z", "2024-05-03T09:00:00Z"]
+    assert [r[0] for r in rows].count("post") == 1
+
+
+def test_provenance_of_each_original(built):
+    case, result, _ = built
+    provenance = json.loads((result.path / "tideline-provenance.json").read_text())
+    originals = {o["file"]: o for o in provenance["originals"]}
+    rows = _read_csv(result.path / "data" / "originals.csv")
+    assert set(originals) == {"data/" + r["file"] for r in rows}
+    boat = next(o for o in originals.values() if any(
+        s["original_name"] == "boat.jpg" for s in o["sightings"]))
+    assert {s["source"]["kind"] for s in boat["sightings"]} == {"json"}  # the posts export
+    for o in originals.values():
+        assert o["sightings"], o["file"]
+        for s in o["sightings"]:
+            assert s["path_in_source"] and s["source"]["path"]
+            assert s["source"]["importer_version"]
+            assert re.match(r"\d{4}-\d\d-\d\dT", s["source"]["import_started_at"])
+    shot = next(o for o in originals.values() if any(
+        s["original_name"] == "صورة القارب.jpg" for s in o["sightings"]))
+    assert shot["sightings"][0]["source"]["path"].endswith("shots")
+    assert shot["sightings"][0]["source"]["kind"] == "folder"
+    assert shot["sightings"][0]["path_in_source"] == "صورة القارب.jpg"
