@@ -23,12 +23,18 @@ from __future__ import annotations
 import math
 import os
 import struct
+import warnings
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import ExifTags, Image, UnidentifiedImageError
+
+# Images over Pillow's warning threshold are refused by _pixel_cap's own comparison, so the
+# warning Image.open prints for them would only be noise on the analyst's terminal. One filter,
+# set once at import (not per call: warnings filters are process-wide and not thread-safe).
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 try:
     import pillow_heif
