@@ -197,6 +197,15 @@ def _decode(path: Path) -> tuple[Image.Image, int, int]:
     return work, width, height
 
 
+def decode_grey(path: str | Path) -> tuple[Image.Image, int, int]:
+    """The image at ``path`` as greyscale, reduced to about 512 px or more on its longest side
+    and upright (EXIF orientation applied), with its full displayed width and height.
+
+    Raises ``HashingError`` with a one-sentence message if the file cannot be read.
+    """
+    return _decode(Path(path))
+
+
 def _to_grey(im: Image.Image) -> Image.Image:
     if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
         # Transparent pixels show as white in viewers; hash what an analyst sees.

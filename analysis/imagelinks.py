@@ -11,11 +11,18 @@ Region records carry, when hashed with ``hash_image(..., windows=True)``, window
 parts of each area; a region that matches a window of another is a partial match (a crop, or
 a photo half scrolled off a screen) with its own, stricter thresholds. ``pairs_from_regions``
 works on any list of region records, so the benchmark runs it without a case.
+
+Given a verifier (analysis/features.py: ORB keypoints and a RANSAC transform), candidates
+outside the strong hash band, whole-area or partial, are checked by local features: confirmed
+ones are strong, borderline ones weak, the rest dropped. Strong whole-area hash matches need
+no second check. Verification runs in the calling process, nearest candidates first, at most
+``MAX_VERIFY`` of them.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,6 +30,7 @@ import numpy as np
 from evidence import store
 from evidence.case import Case
 
+from . import features
 from .hashing import ImageHashes, hamming_hex, hex_to_bytes
 from .linking import item_order
 from .ndindex import HammingIndex
@@ -40,6 +48,20 @@ PHASH_WEAK = 10
 # parts of different photos (sky, sea, hull) are alike more often than whole photos are.
 PDQ_PARTIAL = 72
 PHASH_PARTIAL = 6
+# With local-feature verification, candidates within these are checked by ORB + RANSAC: any
+# whole-area pair within PDQ_VERIFY and PHASH_VERIFY, any partial one within the partial pair.
+# Chosen on the labelled collection's non-held-out pairs for the most same-photo pairs per
+# verification (bench/RESULTS-linking.md): past these, candidates grow far faster than finds.
+PDQ_VERIFY = 104
+PHASH_VERIFY = 16
+PDQ_PARTIAL_VERIFY = 104
+PHASH_PARTIAL_VERIFY = 12
+# Verification costs milliseconds per pair; past this many the rest stay hash-only.
+MAX_VERIFY = 20000
+# Region pairs tried per media pair before it is given up.
+_TRIES_PER_PAIR = 3
+
+Verifier = Callable[["RegionRecord", "RegionRecord"], "features.Verification | None"]
 
 
 @dataclass
@@ -86,6 +108,16 @@ class Thresholds:
     phash_weak: int = PHASH_WEAK
     pdq_partial: int = PDQ_PARTIAL
     phash_partial: int = PHASH_PARTIAL
+    pdq_verify: int = PDQ_VERIFY
+    phash_verify: int = PHASH_VERIFY
+    pdq_partial_verify: int = PDQ_PARTIAL_VERIFY
+    phash_partial_verify: int = PHASH_PARTIAL_VERIFY
+
+    def to_verify(self, pdq: int, phash: int, partial: bool = False) -> bool:
+        """Whether a candidate outside the strong hash band is worth a local-feature check."""
+        if partial:
+            return pdq <= self.pdq_partial_verify and phash <= self.phash_partial_verify
+        return pdq <= self.pdq_verify and phash <= self.phash_verify
 
     def band(self, pdq: int, phash: int, partial: bool = False) -> str | None:
         if partial:
@@ -127,12 +159,15 @@ def _regions(case: Case) -> list[RegionRecord]:
                                           score is None)
         if algo == "pdq" and variant == "original":
             r.pdq = value
-        elif algo == "pdq":
+        elif algo == "pdq" and variant.startswith("dihedral"):
             r.variants.append(value)
         elif algo == "phash" and variant == "original":
             r.phash = value
         elif algo == "phash" and variant == "mirror":
             r.phash_mirror = value
+        elif variant == "windows":
+            # One row per region: "pdq:phash" of every window, space-separated.
+            r.windows += [tuple(w.split(":", 1)) for w in value.split() if ":" in w]
     out = []
     for r in linkable(list(by_id.values())):
         if not r.pdq or not r.phash:
@@ -215,46 +250,114 @@ def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[
     return [Candidate(i, j, d, ph, False, True) for (i, j), (d, ph) in best.items()]
 
 
-def pairs_from_regions(regions: list[RegionRecord],
-                       thresholds: Thresholds | None = None) -> dict[tuple[str, str], dict]:
+def _why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds, band: str,
+         v: features.Verification | None) -> str:
+    strong = band == "strong"
+    text = (f"{_describe(first, second)}: PDQ distance {c.pdq} of 256 (strong at "
+            f"{t.pdq_partial if c.partial else t.pdq_strong} or less), pHash distance "
+            f"{c.phash} of 64 (threshold "
+            f"{t.phash_partial if c.partial else t.phash_strong if strong else t.phash_weak})"
+            + (", as a mirrored or rotated copy" if c.transformed else "")
+            + (", one showing only part of the other" if c.partial else ""))
+    if v is not None:
+        text += (f"; {'confirmed' if strong else 'partly supported'} by {v.inliers} matching "
+                 f"features (RANSAC inliers, minimum {features.MIN_INLIERS}"
+                 + ("" if strong else f", review from {features.WEAK_INLIERS}")
+                 + f"; scale {v.scale:g}" + (", mirrored" if v.mirrored else "") + ")")
+    return text
+
+
+def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | None = None,
+                       verify: Verifier | None = None,
+                       max_verify: int = MAX_VERIFY) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media that show the same photo.
 
     ``regions`` should already be ``linkable``; keys are (media, media) in sorted order.
+    Without ``verify`` the hash bands alone decide. With it, only strong whole-area hash
+    matches are taken on hashes; other candidates within the verification radii are linked
+    strong when ``verify`` confirms them, weak when it is borderline, and dropped otherwise.
+    ``verify`` may return None (the areas could not be compared): the candidate is dropped.
     """
     t = thresholds or Thresholds()
+    radius = max(t.pdq_candidate, t.pdq_partial)
+    if verify is not None:
+        radius = max(radius, t.pdq_verify, t.pdq_partial_verify)
     best: dict[tuple[str, str], dict] = {}
-    for c in candidate_pairs(regions, max(t.pdq_candidate, t.pdq_partial)):
-        band = t.band(c.pdq, c.phash, c.partial)
-        if band is None:
-            continue
+
+    def keep(c: Candidate, band: str, v: features.Verification | None) -> None:
         a, b = regions[c.i], regions[c.j]
-        pdq_d, ph, strong = c.pdq, c.phash, band == "strong"
         key = tuple(sorted((a.media, b.media)))
-        score = round(1.0 - (pdq_d / 256 + ph / 64) / 2, 4)
+        score = round(1.0 - (c.pdq / 256 + c.phash / 64) / 2, 4)
         # A strong region pair outranks a weak one whatever their scores.
-        rank = (strong, score)
+        rank = (band == "strong", score)
         if key in best and (best[key]["band"] == "strong", best[key]["score"]) >= rank:
-            continue
+            return
         first, second = (a, b) if a.media == key[0] else (b, a)
         best[key] = {
-            "score": score, "band": band, "pdq": pdq_d, "phash": ph,
+            "score": score, "band": band, "pdq": c.pdq, "phash": c.phash,
             "transformed": c.transformed, "partial": c.partial,
             "regions": {first.media: {"region": first.id, "kind": first.kind, "box": first.box},
                         second.media: {"region": second.id, "kind": second.kind,
                                        "box": second.box}},
-            "why": (f"{_describe(first, second)}: PDQ distance {pdq_d} of 256 (strong at "
-                    f"{t.pdq_partial if c.partial else t.pdq_strong} or less), pHash distance "
-                    f"{ph} of 64 (threshold "
-                    f"{t.phash_partial if c.partial else t.phash_strong if strong else t.phash_weak})"
-                    + (", as a mirrored or rotated copy" if c.transformed else "")
-                    + (", one showing only part of the other" if c.partial else "")),
+            "why": _why(first, second, c, t, band, v),
         }
+        if v is not None:
+            best[key]["verification"] = {"matches": v.matches, "inliers": v.inliers,
+                                         "scale": v.scale, "rotation": v.rotation,
+                                         "mirrored": v.mirrored,
+                                         "min_inliers": features.MIN_INLIERS}
+
+    queue: list[Candidate] = []
+    for c in candidate_pairs(regions, radius):
+        band = t.band(c.pdq, c.phash, c.partial)
+        if verify is None:
+            if band is not None:
+                keep(c, band, None)
+        elif band == "strong" and not c.partial:
+            keep(c, band, None)
+        elif t.to_verify(c.pdq, c.phash, c.partial):
+            queue.append(c)
+    if verify is None:
+        return best
+    # Nearest first, so the cap drops the least likely candidates.
+    queue.sort(key=lambda c: (c.pdq / 256 + c.phash / 64, c.i, c.j))
+    tries: dict[tuple[str, str], int] = defaultdict(int)
+    done = 0
+    for c in queue:
+        if done >= max_verify:
+            break
+        key = tuple(sorted((regions[c.i].media, regions[c.j].media)))
+        if (key in best and best[key]["band"] == "strong") or tries[key] >= _TRIES_PER_PAIR:
+            continue
+        tries[key] += 1
+        done += 1
+        v = verify(regions[c.i], regions[c.j])
+        if v is not None and v.confirmed:
+            keep(c, "strong", v)
+        elif v is not None and v.borderline:
+            keep(c, "weak", v)
     return best
 
 
-def find_image_pairs(case: Case) -> dict[tuple[str, str], dict]:
-    """The best matching region pair for every two media of the case that show the same photo."""
-    return pairs_from_regions(_regions(case))
+def case_verifier(case: Case, cache: features.FeatureCache | None = None) -> Verifier:
+    """A verifier that reads both areas from the case vault (features kept in ``cache``)."""
+    cache = cache or features.FeatureCache()
+
+    def verify(a: RegionRecord, b: RegionRecord) -> features.Verification | None:
+        try:
+            return features.verify_features(cache, case.vault.path_for(a.media), a.box,
+                                            case.vault.path_for(b.media), b.box)
+        except features.FeatureError:
+            return None
+
+    return verify
+
+
+def find_image_pairs(case: Case, verify: bool = True) -> dict[tuple[str, str], dict]:
+    """The best matching region pair for every two media of the case that show the same photo,
+    candidates outside the strong hash band checked by local features unless ``verify`` is
+    False."""
+    return pairs_from_regions(_regions(case), verify=case_verifier(case) if verify else None)
 
 
 def _media_order(case: Case) -> dict[str, tuple[str, int]]:
@@ -306,7 +409,8 @@ def image_links(case: Case) -> list[dict]:
             "kind": "image", "a": key[0], "b": key[1], "score": p["score"], "band": p["band"],
             "why": p["why"],
             "details": {k: p[k] for k in ("pdq", "phash", "transformed", "partial", "regions")}
-            | {"pdq_strong": PDQ_STRONG, "phash_strong": PHASH_STRONG},
+            | {"pdq_strong": PDQ_STRONG, "phash_strong": PHASH_STRONG}
+            | ({"verification": p["verification"]} if "verification" in p else {}),
         })
     return found
 

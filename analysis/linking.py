@@ -218,9 +218,22 @@ def update_links(case: Case, kinds: Sequence[str] = ("phone", "handle", "email",
 
 
 def _joins(link: store.Link) -> bool:
+    """Whether a link joins its ends into one cluster.
+
+    An image link that rests on part of a photo (a window hash) or on local features alone is
+    shown and reviewed like any strong link but does not join clusters by itself: measured on
+    the generator's labelled reposts, such links chained unrelated campaigns together (cluster
+    pairwise precision fell from 0.56 to 0.07; bench/RESULTS-linking.md). An analyst's
+    confirmation makes it join.
+    """
     if link.status == "rejected":
         return False
-    return link.status == "confirmed" or (link.status == "auto" and link.band == "strong")
+    if link.status == "confirmed":
+        return True
+    if link.status != "auto" or link.band != "strong":
+        return False
+    return not (link.kind == "image"
+                and (link.details.get("partial") or link.details.get("verification")))
 
 
 def clusters(case: Case) -> list[dict]:

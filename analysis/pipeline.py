@@ -30,7 +30,7 @@ from .ocr import DEFAULT_LANGS, RECIPE_VERSION, ocr_status
 from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr
 from .worker import analyse_media, init_worker
 
-HASH_ENGINE = "tideline-hash 1 (pHash 64 + PDQ 256, photo regions)"
+HASH_ENGINE = "tideline-hash 2 (pHash 64 + PDQ 256, photo regions, window hashes)"
 SELECTOR_ENGINE = "tideline-selectors 2"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
@@ -113,6 +113,10 @@ def _store_hashes(case: Case, sha: str, hashes: dict) -> None:
         ]
         rows += [(rid, "pdq", h, r["pdq_quality"], f"dihedral{i}")
                  for i, h in enumerate(r.get("pdq_dihedral") or []) if i > 0]
+        if r.get("windows"):
+            # One row, not one per window: "pdq:phash" of each part, space-separated.
+            rows.append((rid, "pdq+phash", " ".join(f"{p}:{h}" for p, h in r["windows"]),
+                         None, "windows"))
         case.db.conn.executemany(
             "INSERT INTO hashes (region_id, algo, value, quality, variant) VALUES (?, ?, ?, ?, ?)",
             rows,

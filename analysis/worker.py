@@ -66,7 +66,9 @@ def analyse_media(task: dict) -> dict:
         from analysis.hashing import HashingError, hash_image
 
         try:
-            out["hashes"] = asdict(hash_image(path))
+            # Window hashes find crops and half-visible photos as candidates for the linker's
+            # local-feature check (analysis/imagelinks.py).
+            out["hashes"] = asdict(hash_image(path, windows=True))
         except (HashingError, OSError, ValueError, Image.DecompressionBombError) as e:
             out["hash_error"] = str(e)
         except Exception as e:  # one bad image must not end the run

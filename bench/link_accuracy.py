@@ -1,6 +1,7 @@
 """Accuracy of image linking on the synthetic generator's labelled collection.
 
 Usage: python bench/link_accuracy.py [--n 600] [--seed 7] [--out DIR] [--workers 2]
+                                     [--no-calibrate]
 
 Generates a labelled collection (or reuses ``--out`` when its truth.json matches ``--n`` and
 ``--seed``), hashes every file once with ``hash_image(..., windows=True)`` in a spawn pool, and
@@ -9,6 +10,11 @@ without the window hashes (a case stores none today). Two files are the same pho
 they share a source photo id in truth.json; a photo scrolled mostly off a screenshot (its
 ``visible_fraction`` below 0.5) does not count, and a pair joined only by such a photo is left
 out of both the positives and the negatives.
+
+Then verifies, with ORB keypoints and RANSAC (analysis/features.py), every candidate the
+linker would verify, once, and calibrates the verification limits (inliers, correlation,
+coverage) on non-held-out pairs; the linker is then run with the limits set in the module.
+Hashes are cached in ``--out`` (keyed by the hashing code), so a rerun skips hashing.
 
 Reports pairwise precision and recall for the strong band and for strong + weak, overall and
 per stratum (a pair is in a stratum when either file carries the tag), the precision/recall
@@ -21,8 +27,10 @@ as a ratio to decoding the same files with Pillow, measured in the same run.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing as mp
+import pickle
 import sys
 import tempfile
 import time
@@ -36,7 +44,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import imagelinks  # noqa: E402
+from analysis import features, imagelinks  # noqa: E402
 from analysis.hashing import HashingError, ImageHashes, hash_image  # noqa: E402
 
 STRATA = ("recompress", "rescale", "crop", "banner", "colour", "mirror", "phone_screenshot",
@@ -75,9 +83,33 @@ def _decode_one(path: str) -> float:
     return time.perf_counter() - started
 
 
+def _cache_path(folder: Path, windows: bool) -> Path:
+    """A hash cache named after the hashing code, so a change to it is never read stale."""
+    code = b"".join((ROOT / "analysis" / f).read_bytes() for f in ("hashing.py", "regions.py"))
+    tag = hashlib.sha256(code + bytes([windows])).hexdigest()[:16]
+    return folder / f".hash-cache-{tag}.pkl"
+
+
 def hash_all(folder: Path, rels: list[str], workers: int,
              windows: bool = False) -> tuple[dict, float, float]:
-    """Hashes by relative path, wall seconds to hash, wall seconds to decode (baseline)."""
+    """Hashes by relative path, wall seconds to hash, wall seconds to decode (baseline).
+
+    Results and timings are kept in a cache file in ``folder`` and reused while the hashing
+    code is unchanged (the bench reports the timings measured when the cache was made)."""
+    cache = _cache_path(folder, windows)
+    if cache.exists():
+        with cache.open("rb") as fh:
+            cached = pickle.load(fh)
+        if cached.get("rels") == rels:
+            return cached["hashes"], cached["hash_s"], cached["decode_s"]
+    out, hash_s, decode_s = _hash_all(folder, rels, workers, windows)
+    with cache.open("wb") as fh:
+        pickle.dump({"rels": rels, "hashes": out, "hash_s": hash_s, "decode_s": decode_s}, fh)
+    return out, hash_s, decode_s
+
+
+def _hash_all(folder: Path, rels: list[str], workers: int,
+              windows: bool) -> tuple[dict, float, float]:
     paths = [str(folder / r) for r in rels]
     ctx = mp.get_context("spawn")
     with ctx.Pool(workers) as pool:
@@ -280,6 +312,79 @@ def calibrate(table: CandidateTable, scorer: Scorer) -> imagelinks.Thresholds:
                                  pdq_partial=pdq_part, phash_partial=ph_part)
 
 
+# -- local-feature verification -------------------------------------------------------------
+
+INLIER_GRID = list(range(6, 61, 2))
+CORRELATION_GRID = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9]
+COVERAGE_GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]
+
+
+class VerifyLog:
+    """A verifier for ``pairs_from_regions`` that runs ORB once per region pair and keeps the
+    result, its cost, and the best plausible inlier count per media pair."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.cache = features.FeatureCache()
+        self.results: dict[tuple[int, int], features.Verification | None] = {}
+        # (inliers, correlation, coverage) of every plausible verification of a media pair
+        self.found: dict[tuple[str, str], list[tuple[int, float, float]]] = defaultdict(list)
+        self.seconds = 0.0
+
+    def __call__(self, a: imagelinks.RegionRecord, b: imagelinks.RegionRecord):
+        key = (a.id, b.id)
+        if key not in self.results:
+            started = time.perf_counter()
+            try:
+                v = features.verify_features(self.cache, self.folder / a.media, a.box,
+                                             self.folder / b.media, b.box)
+            except features.FeatureError:
+                v = None
+            self.seconds += time.perf_counter() - started
+            self.results[key] = v
+            if v is not None and v.homography_ok:
+                pair = (min(a.media, b.media), max(a.media, b.media))
+                self.found[pair].append((v.inliers, v.correlation, v.coverage))
+        return self.results[key]
+
+    def passing(self, inliers: int, correlation: float,
+                coverage: float) -> set[tuple[str, str]]:
+        """Media pairs with a verification at or above all three."""
+        return {k for k, vs in self.found.items()
+                if any(n >= inliers and c >= correlation and f >= coverage for n, c, f in vs)}
+
+
+def verify_all(records, thresholds, log: VerifyLog) -> dict:
+    """Every candidate the linker would verify, verified (nothing confirmed, so no pair stops
+    early); returns the hash-only strong pairs."""
+    saved = features.MIN_INLIERS, features.WEAK_INLIERS
+    features.MIN_INLIERS = features.WEAK_INLIERS = 10 ** 9
+    try:
+        return imagelinks.pairs_from_regions(records, thresholds, verify=log)
+    finally:
+        features.MIN_INLIERS, features.WEAK_INLIERS = saved
+
+
+def calibrate_inliers(hash_strong: set, log: VerifyLog, scorer: Scorer) -> tuple:
+    """(inliers, correlation, coverage) for strong: the best recall keeping strong precision >=
+    STRONG_PRECISION (ties to the stricter); then for weak, no stricter than strong: the best
+    strong + weak recall keeping strong + weak precision >= WEAK_PRECISION; non-held-out
+    pairs only."""
+    keep = scorer.calibration()
+    scores = {(n, c, f): scorer.score(hash_strong | log.passing(n, c, f), keep)
+              for n in INLIER_GRID[::2] for c in CORRELATION_GRID for f in COVERAGE_GRID}
+
+    def pick(target: float, allowed) -> tuple | None:
+        ranked = [((round(s.recall, 3), n / max(INLIER_GRID) + c + f), (n, c, f))
+                  for (n, c, f), s in scores.items() if s.precision >= target and allowed(n, c, f)]
+        return max(ranked)[1] if ranked else None
+
+    strong = pick(STRONG_PRECISION, lambda n, c, f: True) or (max(INLIER_GRID), 1.0, 1.0)
+    weak = pick(WEAK_PRECISION, lambda n, c, f: n <= strong[0] and c <= strong[1]
+                and f <= strong[2]) or strong
+    return strong, weak
+
+
 # -- region finder against truth boxes ------------------------------------------------------
 
 
@@ -346,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=None, help="folder to generate into or reuse")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--no-calibrate", action="store_true",
+                    help="skip the hash-threshold grid search (about two minutes)")
     args = ap.parse_args(argv)
     tmp = None
     if args.out is None:
@@ -365,7 +472,7 @@ def main(argv: list[str] | None = None) -> int:
     scorer = Scorer(t)
     started = time.perf_counter()
     cand = CandidateTable(records, max(PDQ_GRID))
-    chosen = calibrate(cand, scorer)
+    chosen = None if args.no_calibrate else calibrate(cand, scorer)
     calib_s = time.perf_counter() - started
     current = imagelinks.Thresholds()
     plain = [replace(r, windows=[]) for r in records]
@@ -375,6 +482,19 @@ def main(argv: list[str] | None = None) -> int:
     pairs = imagelinks.pairs_from_regions(records, current)
     strong = {k for k, p in pairs.items() if p["band"] == "strong"}
     kept = set(pairs)
+    # Local-feature verification: every candidate verified once, inlier counts calibrated on
+    # the non-held-out pairs, then the linker run with the counts set in analysis/features.py.
+    log = VerifyLog(args.out)
+    started = time.perf_counter()
+    hash_only = verify_all(records, current, log)
+    verify_s = time.perf_counter() - started
+    hash_strong = {k for k, p in hash_only.items() if p["band"] == "strong"}
+    strong_cal, weak_cal = calibrate_inliers(hash_strong, log, scorer)
+    pairs_v = imagelinks.pairs_from_regions(records, current, verify=log)
+    strong_v = {k for k, p in pairs_v.items() if p["band"] == "strong"}
+    kept_v = set(pairs_v)
+    n_verified = len(log.results)
+    n_described = len(log.cache)
 
     kinds: dict[str, int] = defaultdict(int)
     for f in truth["files"]:
@@ -394,12 +514,56 @@ def main(argv: list[str] | None = None) -> int:
         f"PHASH_STRONG={current.phash_strong}, PDQ_CANDIDATE={current.pdq_candidate}, "
         f"PHASH_WEAK={current.phash_weak}, PDQ_PARTIAL={current.pdq_partial}, "
         f"PHASH_PARTIAL={current.phash_partial}.", "",
-        f"Calibrated on non-held-out pairs in this run ({calib_s:.1f} s; strong precision >= "
-        f"{STRONG_PRECISION}, weak >= {WEAK_PRECISION}, best recall, ties to the tighter): "
-        f"PDQ_STRONG={chosen.pdq_strong}, PHASH_STRONG={chosen.phash_strong}, "
-        f"PDQ_CANDIDATE={chosen.pdq_candidate}, PHASH_WEAK={chosen.phash_weak}, "
-        f"PDQ_PARTIAL={chosen.pdq_partial}, PHASH_PARTIAL={chosen.phash_partial}.", "",
+        (f"Calibrated on non-held-out pairs in this run ({calib_s:.1f} s; strong precision >= "
+         f"{STRONG_PRECISION}, weak >= {WEAK_PRECISION}, best recall, ties to the tighter): "
+         f"PDQ_STRONG={chosen.pdq_strong}, PHASH_STRONG={chosen.phash_strong}, "
+         f"PDQ_CANDIDATE={chosen.pdq_candidate}, PHASH_WEAK={chosen.phash_weak}, "
+         f"PDQ_PARTIAL={chosen.pdq_partial}, PHASH_PARTIAL={chosen.phash_partial}."
+         if chosen else "Hash-threshold calibration skipped (--no-calibrate)."), "",
+        f"Local-feature verification (ORB {features.ORB_FEATURES} features at "
+        f"{features.FEATURE_SIDE} px, RANSAC similarity): {n_verified} region pairs verified in "
+        f"{log.seconds:.1f} s in one process ({1000 * log.seconds / max(n_verified, 1):.1f} ms "
+        f"a pair, including describing {n_described} areas once each, as shown and mirrored); all verification "
+        f"{verify_s:.1f} s. Verification radii: whole-area PDQ <= {current.pdq_verify} and "
+        f"pHash <= {current.phash_verify}, partial PDQ <= {current.pdq_partial_verify} and "
+        f"pHash <= {current.phash_partial_verify}.", "",
+        "Verification limits (inliers, correlation, coverage) in analysis/features.py: strong "
+        f"{(features.MIN_INLIERS, features.MIN_CORRELATION, features.MIN_COVERAGE)}, weak "
+        f"{(features.WEAK_INLIERS, features.WEAK_CORRELATION, features.WEAK_COVERAGE)}. "
+        f"Calibrated on non-held-out pairs in this run (strong precision >= {STRONG_PRECISION} "
+        "at the best recall, ties to the stricter; weak the best strong + weak recall at "
+        f"precision >= {WEAK_PRECISION}): strong {strong_cal}, weak {weak_cal}.", "",
     ]
+    out += table(scorer, strong_v, kept_v, lambda p: True,
+                 "Pairwise, direct pairs, with window candidates verified by ORB + RANSAC")
+    out += [""] + table(scorer, components(strong_v), components(strong_v) | kept_v,
+                        lambda p: True, "Verified, after joining strong pairs into clusters")
+    out += ["", "### Strong band over MIN_INLIERS (MIN_CORRELATION as set), verified", "",
+            "| MIN_INLIERS | precision | recall | held-out precision | held-out recall |",
+            "|---|---|---|---|---|"]
+    held_out = scorer.in_stratum("held_out")
+    for n in INLIER_GRID[::2]:
+        got = hash_strong | log.passing(n, features.MIN_CORRELATION, features.MIN_COVERAGE)
+        a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
+        out.append(f"| {n} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
+                   f"{b.recall:.4f} |")
+    out += ["", "### Strong band over MIN_CORRELATION (MIN_INLIERS as set), verified", "",
+            "| MIN_CORRELATION | precision | recall | held-out precision | held-out recall |",
+            "|---|---|---|---|---|"]
+    for c in CORRELATION_GRID:
+        got = hash_strong | log.passing(features.MIN_INLIERS, c, features.MIN_COVERAGE)
+        a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
+        out.append(f"| {c} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
+                   f"{b.recall:.4f} |")
+    out += ["", "### Strong band over MIN_COVERAGE (inliers, correlation as set), verified", "",
+            "| MIN_COVERAGE | precision | recall | held-out precision | held-out recall |",
+            "|---|---|---|---|---|"]
+    for f in COVERAGE_GRID:
+        got = hash_strong | log.passing(features.MIN_INLIERS, features.MIN_CORRELATION, f)
+        a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
+        out.append(f"| {f} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
+                   f"{b.recall:.4f} |")
+    out += [""]
     strong_plain = {k for k, p in pairs_plain.items() if p["band"] == "strong"}
     out += table(scorer, strong_plain, set(pairs_plain), lambda p: True,
                  "Pairwise, direct pairs, without window hashes (what a case stores today)")
@@ -407,9 +571,9 @@ def main(argv: list[str] | None = None) -> int:
                         "Pairwise, direct pairs, with window hashes") + [""]
     out += table(scorer, components(strong), components(strong) | kept, lambda p: True,
                  "With window hashes, after joining strong pairs into clusters")
-    for label, got in (("without", strong_plain), ("with", strong)):
-        out += ["", f"### Recall by how much of the photo the two files share, {label} window "
-                "hashes", "", "| overlap (IoU of the visible parts in the source photo) | "
+    for label, got in (("without window hashes", strong_plain), ("with window hashes", strong),
+                       ("with window candidates verified by ORB", strong_v)):
+        out += ["", f"### Recall by how much of the photo the two files share, {label}", "", "| overlap (IoU of the visible parts in the source photo) | "
                 "positive pairs | strong recall |", "|---|---|---|"]
         for lo, hi in ((0.95, 1.01), (0.85, 0.95), (0.7, 0.85), (0.5, 0.7), (0.0, 0.5)):
             group = {p for p, v in t.overlap.items() if lo <= v < hi}
@@ -435,17 +599,17 @@ def main(argv: list[str] | None = None) -> int:
                    f"{b.recall:.4f} |")
     out += ["", "### Region finder against truth boxes (photos at least half visible)", ""]
     out += region_report(truth, hashes)
-    misses = sorted(t.positives - strong)
-    out += ["", f"Missed positive pairs (strong band), first 15 of {len(misses)}:", ""]
+    misses = sorted(t.positives - strong_v - t.ignored)
+    out += ["", f"Missed positive pairs (strong band, verified), first 15 of {len(misses)}:",
+            ""]
     for a, b in misses[:15]:
         near = [c for c in zip(cand.pair.tolist(), cand.pdq.tolist(), cand.phash.tolist(),
                                strict=True) if cand.keys[c[0]] == (a, b)] if cand.keys else []
         dist = min(((p, h) for _, p, h in near), default=None)
         out.append(f"- {a} ~ {b}: nearest (PDQ, pHash) {dist}")
-    false = sorted((strong - t.positives) - t.ignored)
-    out += ["", f"False strong pairs: {len(false)}", ""]
-    out += [f"- {a} ~ {b}: PDQ {pairs[(a, b)]['pdq']}, pHash {pairs[(a, b)]['phash']}"
-            for a, b in false[:15]]
+    false = sorted((strong_v - t.positives) - t.ignored)
+    out += ["", f"False strong pairs (verified): {len(false)}", ""]
+    out += [f"- {a} ~ {b}: {pairs_v[(a, b)]['why']}" for a, b in false[:15]]
     if failed:
         out += ["", "Unreadable files:"] + [f"- {p}: {m}" for p, m in failed.items()]
     print("\n".join(out))

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from analysis import features
 from analysis.hashing import hash_image
 from analysis.imagelinks import (
     RegionRecord,
@@ -148,3 +150,67 @@ def test_window_hashes_link_a_crop_and_a_scrolled_off_part(tmp_path: Path) -> No
         assert p["band"] == "strong" and p["partial"], p["why"]
         assert "only part of the other" in p["why"]
     assert not [k for k in found if "d_other.jpg" in k]
+
+
+def _crop_scene(tmp_path: Path) -> list[str]:
+    """A boat photo, a copy cropped 15 % a side under a banner band, its top 55 %, another."""
+    photo = render_scene("boat", 21, (1200, 800), "day")
+    photo.save(tmp_path / "a_photo.jpg", quality=90)
+    crop = photo.crop((180, 120, 1020, 680))
+    banner = Image.new("RGB", (crop.width, crop.height + 120), (245, 245, 245))
+    banner.paste(crop, (0, 120))
+    banner.save(tmp_path / "b_banner.jpg", quality=80)
+    photo.crop((0, 0, 1200, 440)).save(tmp_path / "c_top.jpg", quality=85)
+    render_scene("boat", 22, (1200, 800), "day").save(tmp_path / "d_other.jpg", quality=90)
+    return ["a_photo.jpg", "b_banner.jpg", "c_top.jpg", "d_other.jpg"]
+
+
+def test_local_features_confirm_crops_and_drop_unconfirmed_candidates(tmp_path: Path) -> None:
+    names = _crop_scene(tmp_path)
+    records: list[RegionRecord] = []
+    for name in names:
+        records += records_from_hashes(name, hash_image(tmp_path / name, windows=True),
+                                       len(records))
+    records = linkable(records)
+    cache = features.FeatureCache()
+    asked = []
+
+    def verify(a: RegionRecord, b: RegionRecord) -> features.Verification:
+        asked.append((a.media, b.media))
+        return features.verify_features(cache, tmp_path / a.media, a.box, tmp_path / b.media,
+                                        b.box)
+
+    found = pairs_from_regions(records, verify=verify)
+    for part in ("b_banner.jpg", "c_top.jpg"):
+        p = found[("a_photo.jpg", part)]
+        assert p["band"] == "strong", p["why"]
+        assert "confirmed by" in p["why"] and "RANSAC inliers" in p["why"]
+        assert p["verification"]["inliers"] >= features.MIN_INLIERS
+    assert not [k for k in found if "d_other.jpg" in k]
+    assert asked, "the crops are not strong on hashes, so they must have been verified"
+    # When local features confirm nothing, candidates outside the strong hash band are dropped.
+    refused = pairs_from_regions(records, verify=lambda a, b: None)
+    assert ("a_photo.jpg", "b_banner.jpg") not in refused
+    assert all(p["band"] == "strong" and not p["partial"] for p in refused.values())
+
+
+def test_analyse_stores_window_hashes_and_links_a_verified_crop(case, tmp_path: Path) -> None:
+    from analysis.pipeline import analyse
+    from evidence import store
+    from evidence.importer import import_path
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    _crop_scene(folder)
+    import_path(case, folder, "folder")
+    analyse(case, ocr_langs=None, workers=1)
+    rows = case.db.execute("SELECT value FROM hashes WHERE variant = 'windows'").fetchall()
+    assert rows and all(":" in w for w in rows[0][0].split())
+    links = store.links(case, "image")
+    assert links and all("confirmed by" in lk.why or "PDQ distance" in lk.why for lk in links)
+    assert any("confirmed by" in lk.why for lk in links)
+    names = {r[0]: r[1] for r in case.db.execute(
+        "SELECT media_sha256, original_name FROM sightings")}
+    linked = {names[lk.a] for lk in links} | {names[lk.b] for lk in links}
+    assert {"a_photo.jpg", "b_banner.jpg", "c_top.jpg"} <= linked
+    assert "d_other.jpg" not in linked

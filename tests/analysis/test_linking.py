@@ -80,3 +80,23 @@ def test_a_watchlisted_photo_hash_flags_the_item_showing_it(case, tmp_path):
     hits = hash_watch_hits(case)
     boat = next(i["id"] for i in store.items_json(case) if i["source_ref"] == "boat.png")
     assert [(h["item_id"], h["list_name"]) for h in hits] == [(boat, "partner-hashes")]
+
+
+def test_image_links_resting_on_part_of_a_photo_join_clusters_only_when_confirmed(case: Case):
+    ids = _items(case, 2)
+    with case.transaction() as db:
+        for n, item_id in enumerate(ids):
+            sha = f"{n:064x}"
+            db.execute("INSERT INTO media (sha256, size, readable, added_at)"
+                       " VALUES (?, 1, 1, 'now')", [sha])
+            db.execute("INSERT INTO sightings (media_sha256, source_id, item_id, path_in_source,"
+                       " original_name, role, created_at) VALUES (?, 1, ?, ?, ?, 'screenshot',"
+                       " 'now')", [sha, item_id, f"f{n}", f"f{n}"])
+    a, b = f"{0:064x}", f"{1:064x}"
+    store.replace_auto_links(case, ["image"], [
+        {"kind": "image", "a": a, "b": b, "score": 0.8, "band": "strong", "why": "crop",
+         "details": {"partial": True, "verification": {"inliers": 80}}}])
+    assert clusters(case) == []
+    link = store.links(case, "image")[0]
+    store.decide(case, link.id, "confirmed")
+    assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]

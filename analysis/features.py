@@ -1,0 +1,285 @@
+"""Local-feature verification of an image link: ORB keypoints matched between two areas and
+checked for one consistent geometry (a similarity transform found by RANSAC).
+
+Perceptual hashes describe a whole area, so a copy that shows another part of the photo (a
+crop, a banner band, a photo half scrolled off a screen) is only a candidate. This module is
+the second, independent check: if many keypoints of one area land, through one plausible
+scale and rotation, on the same keypoints of the other, both show the same photo. Flat areas
+(sea, sky, fog) give few keypoints and no consistent geometry, so they fail.
+
+``FeatureCache`` keeps each area's keypoints, so an area compared with many others is decoded
+and described once. Uses opencv-python-headless (never the GUI build of OpenCV).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from analysis.hashing import HashingError, decode_grey
+
+# Areas are described at this longest side: large enough for 1000 keypoints on a photo, small
+# enough that describing one takes a few milliseconds.
+FEATURE_SIDE = 480
+# Smaller areas are enlarged first: ORB finds almost nothing in a thumbnail.
+_MIN_SIDE = 160
+ORB_FEATURES = 1000
+# Photos recompressed and scaled down are soft; OpenCV's default corner threshold (20) finds
+# too few keypoints in them to confirm a crop.
+FAST_THRESHOLD = 5
+# Lowe's ratio test: the best match must be clearly better than the second best.
+RATIO = 0.8
+# RANSAC reprojection error in pixels at FEATURE_SIDE.
+RANSAC_PIXELS = 6.0
+# A repost is the same photo shown larger or smaller, never by more than this factor here.
+MAX_SCALE = 4.0
+# Reposts are upright or turned by quarter turns (the dihedral hashes cover those).
+MAX_TILT_DEGREES = 8.0
+# The inliers of one area must spread over at least this share of its width and height, so
+# a small matching patch (a shared logo or caption) does not confirm a whole photo.
+MIN_SPREAD = 0.2
+
+# Calibrated by bench/link_accuracy.py on pairs outside the held-out layout (figures in
+# bench/RESULTS-linking.md): a candidate is confirmed (strong) at or above all of MIN_*, and
+# shown for review (weak) at or above all of WEAK_*. Look-alike scenes (the same room, the same
+# boat on another sea) share keypoints laid out alike; the pixels, once aligned, correlate less,
+# and the matches cover only the shared object, not the overlap.
+MIN_INLIERS = 42
+MIN_CORRELATION = 0.6
+MIN_COVERAGE = 0.05
+WEAK_INLIERS = 18
+WEAK_CORRELATION = 0.6
+WEAK_COVERAGE = 0.0
+# The correlation is taken on small blurred copies: cheap, and deaf to JPEG noise.
+THUMB_SIDE = 96
+# Aligned areas must overlap by this share of the smaller one for the correlation to count.
+MIN_OVERLAP = 0.2
+
+
+@dataclass
+class RegionFeatures:
+    """ORB keypoints (x, y at the described size) and descriptors of one area, with a small
+    blurred copy of its pixels for the correlation check."""
+
+    points: np.ndarray  # (n, 2) float32
+    descriptors: np.ndarray | None  # (n, 32) uint8, None when no keypoint was found
+    size: tuple[int, int]  # width, height the points are measured in
+    thumb: np.ndarray | None = None  # float32, longest side THUMB_SIDE
+
+
+@dataclass
+class Verification:
+    """How well two areas agree by local features.
+
+    ``matches`` passed the ratio test; ``inliers`` of them fit one transform; ``scale`` and
+    ``rotation`` (degrees) are that transform's; ``homography_ok`` says the transform is
+    plausible (scale, tilt and spread within limits); ``correlation`` is the normalised
+    correlation of the two areas' pixels where they overlap once aligned by it (-1 to 1);
+    ``coverage`` is the share of keypoints in the overlap that are inliers (two photos that
+    only share one drawn object match there and nowhere else); ``mirrored`` when the second
+    area matched as its left-right mirror image.
+    """
+
+    matches: int
+    inliers: int
+    homography_ok: bool
+    scale: float
+    rotation: float
+    mirrored: bool
+    seconds: float
+    correlation: float = 0.0
+    coverage: float = 0.0
+
+    @property
+    def confirmed(self) -> bool:
+        return (self.homography_ok and self.inliers >= MIN_INLIERS
+                and self.correlation >= MIN_CORRELATION and self.coverage >= MIN_COVERAGE)
+
+    @property
+    def borderline(self) -> bool:
+        return (self.homography_ok and self.inliers >= WEAK_INLIERS
+                and self.correlation >= WEAK_CORRELATION and self.coverage >= WEAK_COVERAGE
+                and not self.confirmed)
+
+
+class FeatureError(ValueError):
+    """An area could not be read or described; the message is one sentence."""
+
+
+_ORB = None
+
+
+def _orb() -> cv2.ORB:
+    global _ORB
+    if _ORB is None:
+        _ORB = cv2.ORB_create(nfeatures=ORB_FEATURES, fastThreshold=FAST_THRESHOLD)
+    return _ORB
+
+
+def _area(path: Path, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The area ``box`` (full-size displayed pixels) of the image, grey, at FEATURE_SIDE."""
+    try:
+        work, width, height = decode_grey(path)
+    except HashingError as e:
+        raise FeatureError(str(e)) from None
+    if box is not None:
+        sx, sy = work.width / width, work.height / height
+        x0, y0, x1, y1 = box
+        crop_box = (max(0, round(x0 * sx)), max(0, round(y0 * sy)),
+                    min(work.width, round(x1 * sx)), min(work.height, round(y1 * sy)))
+        if crop_box[2] - crop_box[0] < 8 or crop_box[3] - crop_box[1] < 8:
+            raise FeatureError(f"The area {box} of {path.name} is too small to compare.")
+        work = work.crop(crop_box)
+    scale = FEATURE_SIDE / max(work.size)
+    if scale < 1 or max(work.size) < _MIN_SIDE:
+        size = (max(1, round(work.width * scale)), max(1, round(work.height * scale)))
+        work = work.resize(size, Image.Resampling.BILINEAR if scale < 1
+                           else Image.Resampling.BICUBIC)
+    return np.asarray(work, dtype=np.uint8)
+
+
+def describe(grey: np.ndarray) -> RegionFeatures:
+    """ORB keypoints and descriptors of a greyscale uint8 array."""
+    keypoints, descriptors = _orb().detectAndCompute(grey, None)
+    points = np.array([k.pt for k in keypoints], dtype=np.float32).reshape(-1, 2)
+    h, w = grey.shape
+    k = THUMB_SIDE / max(w, h)
+    thumb = cv2.resize(grey, (max(1, round(w * k)), max(1, round(h * k))),
+                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    thumb = cv2.GaussianBlur(thumb, (3, 3), 0)
+    return RegionFeatures(points, descriptors, (w, h), thumb)
+
+
+def _correlation(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray) -> float:
+    """Normalised correlation of a's thumbnail with b's, aligned by ``matrix`` (a -> b in the
+    described pixels), over the part of a that b covers; 0 when they barely overlap."""
+    if a.thumb is None or b.thumb is None:
+        return 0.0
+    ka = a.thumb.shape[1] / a.size[0]
+    kb = b.thumb.shape[1] / b.size[0]
+    m = matrix.astype(np.float64).copy()
+    m[:, :2] *= kb / ka
+    m[:, 2] *= kb
+    h, w = a.thumb.shape
+    # WARP_INVERSE_MAP: m takes a's pixel to the place in b it is read from.
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(b.thumb, m, (w, h), flags=flags)
+    cover = cv2.warpAffine(np.ones_like(b.thumb), m, (w, h), flags=cv2.INTER_NEAREST
+                           | cv2.WARP_INVERSE_MAP) > 0.5
+    smaller = min(a.thumb.size, b.thumb.size)
+    if cover.sum() < max(16, MIN_OVERLAP * smaller):
+        return 0.0
+    x, y = a.thumb[cover], warped[cover]
+    x, y = x - x.mean(), y - y.mean()
+    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / denom) if denom > 1e-6 else 0.0
+
+
+class FeatureCache:
+    """Features of areas by (path, box), as shown and mirrored, each area decoded once.
+
+    Both are described at once: most candidates that fail as shown are tried mirrored, and
+    keeping keypoints (about 40 KB an area) is cheaper than keeping pixels.
+    """
+
+    def __init__(self) -> None:
+        self._features: dict[tuple, tuple[RegionFeatures, RegionFeatures]] = {}
+
+    def __len__(self) -> int:
+        return len(self._features)
+
+    def features(self, path: str | Path, box: tuple[int, int, int, int] | None,
+                 mirrored: bool = False) -> RegionFeatures:
+        key = (str(path), tuple(box) if box is not None else None)
+        if key not in self._features:
+            grey = _area(Path(path), box)
+            self._features[key] = (describe(grey), describe(np.ascontiguousarray(grey[:, ::-1])))
+        return self._features[key][1 if mirrored else 0]
+
+
+def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
+    none = Verification(0, 0, False, 0.0, 0.0, False, 0.0)
+    if a.descriptors is None or b.descriptors is None or len(a.points) < 3 or len(b.points) < 3:
+        return none
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
+    good = [p[0] for p in matcher.knnMatch(a.descriptors, b.descriptors, k=2)
+            if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
+    # One keypoint of b taken by several of a is ambiguous; keep its best match only.
+    best: dict[int, cv2.DMatch] = {}
+    for m in good:
+        if m.trainIdx not in best or m.distance < best[m.trainIdx].distance:
+            best[m.trainIdx] = m
+    good = list(best.values())
+    if len(good) < 3:
+        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0)
+    src = a.points[[m.queryIdx for m in good]]
+    dst = b.points[[m.trainIdx for m in good]]
+    matrix, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
+                                               ransacReprojThreshold=RANSAC_PIXELS,
+                                               maxIters=2000, confidence=0.995)
+    if matrix is None or mask is None:
+        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0)
+    inl = mask.ravel().astype(bool)
+    scale = float(math.hypot(matrix[0, 0], matrix[1, 0]))
+    rotation = float(math.degrees(math.atan2(matrix[1, 0], matrix[0, 0])))
+    tilt = abs(((rotation + 45) % 90) - 45)
+    ok = 1 / MAX_SCALE <= scale <= MAX_SCALE and tilt <= MAX_TILT_DEGREES
+    if ok and inl.sum() >= 3:
+        for pts, (w, h) in ((src[inl], a.size), (dst[inl], b.size)):
+            span = pts.max(axis=0) - pts.min(axis=0)
+            if span[0] < MIN_SPREAD * w or span[1] < MIN_SPREAD * h:
+                ok = False
+    corr = _correlation(a, b, matrix) if ok else 0.0
+    cover = _coverage(a, b, matrix, int(inl.sum())) if ok else 0.0
+    return Verification(len(good), int(inl.sum()), bool(ok), round(scale, 3),
+                        round(rotation, 1), False, 0.0, round(corr, 3), round(cover, 3))
+
+
+def _coverage(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray, inliers: int) -> float:
+    """Inliers as a share of the keypoints that fall where the two areas overlap (the fewer of
+    a's mapped into b and b's mapped back into a)."""
+    def inside(points: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> int:
+        mapped = points @ m[:, :2].T + m[:, 2]
+        return int(((mapped >= 0) & (mapped < np.array(size, np.float32))).all(axis=1).sum())
+
+    back = cv2.invertAffineTransform(matrix)
+    shared = min(inside(a.points, matrix, b.size), inside(b.points, back, a.size))
+    return min(1.0, inliers / shared) if shared else 0.0
+
+
+def _rank(v: Verification) -> tuple:
+    return (v.confirmed, v.borderline, v.homography_ok, v.inliers)
+
+
+def verify_features(cache: FeatureCache, path_a: str | Path, box_a, path_b: str | Path,
+                    box_b) -> Verification:
+    """``verify_pair`` with features taken from (and kept in) ``cache``."""
+    started = time.perf_counter()
+    fa = cache.features(path_a, box_a)
+    result = _match(fa, cache.features(path_b, box_b))
+    if not result.confirmed:
+        # A mirrored repost: ORB descriptors are not mirror-invariant, so describe the flip.
+        flipped = _match(fa, cache.features(path_b, box_b, mirrored=True))
+        if _rank(flipped) > _rank(result):
+            flipped.mirrored = True
+            result = flipped
+    result.seconds = round(time.perf_counter() - started, 4)
+    return result
+
+
+def verify_pair(path_a: str | Path, box_a: tuple[int, int, int, int] | None,
+                path_b: str | Path, box_b: tuple[int, int, int, int] | None,
+                cache: FeatureCache | None = None) -> Verification:
+    """Whether area ``box_a`` of image ``path_a`` and ``box_b`` of ``path_b`` show the same
+    photo, by ORB keypoints and a RANSAC similarity transform (the mirror image of b is tried
+    too). Boxes are (x0, y0, x1, y1) in full-size displayed pixels; None means the whole image.
+
+    Raises ``FeatureError`` with a one-sentence message if an image cannot be read.
+    """
+    return verify_features(cache or FeatureCache(), path_a, box_a, path_b, box_b)
