@@ -10,7 +10,9 @@ Two strategies, chosen per search from a cost estimate made on the actual data:
 * multi-index hashing: each 64-bit word is split into substrings; by the generalised
   pigeonhole principle a pair within ``t`` agrees within a small radius on at least one
   substring, so candidates come from direct-addressed bucket tables and are then verified
-  with a vectorised popcount;
+  with a vectorised popcount. Each pair is reported by the first substring that catches it
+  (no sort to remove duplicates); a self-join probes each pair from one end only; 64-bit
+  candidates are read from per-substring sorted copies of the words, not gathered by row;
 * blocked brute force: XOR and popcount over blocks of rows, used when buckets are so crowded
   (clumpy hashes, large ``t``) that candidate generation would cost more.
 
@@ -34,11 +36,16 @@ _MAX_SUBSTRING_BITS = 22
 _SMALL = 2048
 # Upper bound on candidate pairs held in memory at once during verification.
 _CANDIDATE_BUDGET = 1 << 22
+# Candidates verified per step of the 64-bit path: small enough that its temporaries stay in
+# the CPU cache, which matters more than the per-step Python overhead.
+_PIECE = 1 << 16
 # Upper bound on XOR elements per block in the brute-force path.
 _BLOCK_ELEMENTS = 1 << 23
 # Relative costs per unit of work, measured with bench/index_bench.py on numpy 2.x.
 _COST_PROBE = 1.0
 _COST_CANDIDATE = 6.0
+# 64-bit candidates are read from the sorted words (see _verify_sorted), without row gathers.
+_COST_CANDIDATE_SORTED = 0.8
 _COST_BRUTE_WORD = 0.55
 
 
@@ -52,6 +59,12 @@ class _Segment:
     per_word: int  # substrings per 64-bit word
     orders: list[np.ndarray]  # per substring: row positions sorted by substring value
     starts: list[np.ndarray]  # per substring: CSR offsets into orders, length 2**width + 1
+    ranks: list[np.ndarray]  # per substring: each row's position in orders (int32)
+    # 64-bit hashes only: per substring the words laid out in that substring's order, so that
+    # a bucket's members are contiguous and candidates are verified without a row gather.
+    sorted_words: list[np.ndarray]
+    # Wider hashes only: the words column by column, for word-at-a-time verification.
+    columns: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -67,9 +80,13 @@ class _Hits:
 
 
 def _substring_layout(n: int) -> int:
-    """Substrings per 64-bit word, so that buckets hold about one row each."""
+    """Substrings per 64-bit word, so that buckets hold about one row each.
+
+    Rounding (not ceiling) 64 / log2(n) matters at a million rows: three 21-bit substrings
+    leave buckets nearly empty, where four 16-bit ones would hold about 15 rows each.
+    """
     target = max(4, min(_MAX_SUBSTRING_BITS, round(math.log2(max(n, 2)))))
-    return max(1, math.ceil(64 / target))
+    return max(math.ceil(64 / _MAX_SUBSTRING_BITS), round(64 / target))
 
 
 def _substring_bounds(per_word: int) -> list[tuple[int, int]]:
@@ -92,6 +109,8 @@ def _build_segment(ids: np.ndarray, words: np.ndarray) -> _Segment:
     per_word = _substring_layout(len(ids))
     orders: list[np.ndarray] = []
     starts: list[np.ndarray] = []
+    ranks: list[np.ndarray] = []
+    sorted_words: list[np.ndarray] = []
     for w in range(words.shape[1]):
         for shift, bits in _substring_bounds(per_word):
             key = _keys(words, w, shift, bits)
@@ -100,9 +119,17 @@ def _build_segment(ids: np.ndarray, words: np.ndarray) -> _Segment:
             counts = np.bincount(key, minlength=1 << bits)
             start = np.zeros((1 << bits) + 1, dtype=np.int32)
             np.cumsum(counts, out=start[1:])
+            rank = np.empty(len(order), dtype=np.int32)
+            rank[order] = np.arange(len(order), dtype=np.int32)
             orders.append(order)
             starts.append(start)
-    return _Segment(ids, words, np.sort(ids), per_word, orders, starts)
+            ranks.append(rank)
+            if words.shape[1] == 1:
+                sorted_words.append(words[order, 0])
+    columns = np.ascontiguousarray(words.T) if words.shape[1] > 1 else np.empty((0, 0), np.uint64)
+    return _Segment(
+        ids, words, np.sort(ids), per_word, orders, starts, ranks, sorted_words, columns
+    )
 
 
 def _radii(n_substrings: int, t: int) -> list[int]:
@@ -125,13 +152,6 @@ def _ball(bits: int, r: int) -> np.ndarray:
     for k in range(1, min(r, bits) + 1):
         masks.extend(sum(1 << i for i in combo) for combo in combinations(range(bits), k))
     return np.asarray(masks, dtype=np.int64)
-
-
-def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise Hamming distance between two (n, W) uint64 arrays."""
-    if a.shape[1] == 1:
-        return popcount(a[:, 0] ^ b[:, 0]).astype(np.int32)
-    return popcount(a ^ b).sum(axis=1, dtype=np.int32)
 
 
 class HammingIndex:
@@ -262,7 +282,7 @@ def _search(q_words: np.ndarray, seg: _Segment, t: int, *, same: bool) -> _Hits:
         return _brute(q_words, seg.words, t, same=same)
     plan = _mih_plan(seg, t)
     brute_cost = _COST_BRUTE_WORD * n_q * n_s * n_words / (2 if same else 1)
-    if plan is None or _mih_cost(q_words, seg, plan) > brute_cost:
+    if plan is None or _mih_cost(q_words, seg, plan, same) > brute_cost:
         return _brute(q_words, seg.words, t, same=same)
     return _mih(q_words, seg, t, plan, same=same)
 
@@ -273,7 +293,13 @@ class _Probe:
     word: int
     shift: int
     bits: int
+    radius: int
     masks: np.ndarray
+
+    @property
+    def field(self) -> np.uint64:
+        """The substring's bits inside its 64-bit word."""
+        return np.uint64(((1 << self.bits) - 1) << self.shift)
 
 
 def _mih_plan(seg: _Segment, t: int) -> list[_Probe] | None:
@@ -287,11 +313,11 @@ def _mih_plan(seg: _Segment, t: int) -> list[_Probe] | None:
             continue
         if _ball_size(bits, r) > (1 << bits):
             return None
-        plan.append(_Probe(index, w, shift, bits, _ball(bits, r)))
+        plan.append(_Probe(index, w, shift, bits, r, _ball(bits, r)))
     return plan
 
 
-def _mih_cost(q_words: np.ndarray, seg: _Segment, plan: list[_Probe]) -> float:
+def _mih_cost(q_words: np.ndarray, seg: _Segment, plan: list[_Probe], same: bool) -> float:
     """Estimated work for multi-index hashing, counting real bucket sizes on a sample."""
     n_q = len(q_words)
     rng = np.random.default_rng(0)
@@ -303,30 +329,93 @@ def _mih_cost(q_words: np.ndarray, seg: _Segment, plan: list[_Probe]) -> float:
         start = seg.starts[p.index]
         candidates += float((start[keys + 1] - start[keys]).sum()) * n_q / len(sample)
         probes += len(p.masks) * n_q
-    return _COST_PROBE * probes + _COST_CANDIDATE * candidates * seg.words.shape[1]
+    if same:
+        # Only the smaller-key end of a self-join probes (see _mask_groups).
+        candidates /= 2
+        probes /= 2
+    per_candidate = _COST_CANDIDATE_SORTED if seg.sorted_words else _COST_CANDIDATE
+    return _COST_PROBE * probes + per_candidate * candidates * seg.words.shape[1]
+
+
+def _mask_groups(
+    q_keys: np.ndarray, masks: np.ndarray, bits: int, same: bool
+) -> list[tuple[np.ndarray | None, np.ndarray, bool]]:
+    """(query rows or None for all, masks, own bucket) groups to probe for one substring.
+
+    In a self-join a pair whose substrings differ by a mask is seen from both ends; probing
+    only from the end with the smaller key (the mask's highest bit clear in the row's own key)
+    halves the probes and the candidates.
+    """
+    if not same:
+        return [(None, masks, False)]
+    groups: list[tuple[np.ndarray | None, np.ndarray, bool]] = [(None, masks[:1], True)]
+    top = np.zeros(len(masks), dtype=np.int64)
+    for h in range(bits):
+        top[(masks >> h) & 1 == 1] = h
+    for h in range(bits):
+        chosen = masks[1:][top[1:] == h]
+        if len(chosen):
+            rows = np.flatnonzero((q_keys >> h) & 1 == 0)
+            groups.append((rows, chosen, False))
+    return groups
 
 
 def _mih(q_words: np.ndarray, seg: _Segment, t: int, plan: list[_Probe], *, same: bool) -> _Hits:
     found: list[_Hits] = []
-    n_q = len(q_words)
-    for p in plan:
+    for k, p in enumerate(plan):
         start = seg.starts[p.index]
+        sizes = np.diff(start)
+        q_keys_all = _keys(q_words, p.word, p.shift, p.bits)
+        for rows, masks, own_bucket in _mask_groups(q_keys_all, p.masks, p.bits, same):
+            q_keys = q_keys_all if rows is None else q_keys_all[rows]
+            n_masks = len(masks)
+            chunk = max(1, _CANDIDATE_BUDGET // (4 * n_masks))
+            for lo in range(0, len(q_keys), chunk):
+                keys = (q_keys[lo : lo + chunk, None] ^ masks[None, :]).ravel()
+                counts = sizes[keys]
+                nonzero = np.flatnonzero(counts)
+                if len(nonzero) == 0:
+                    continue
+                q_rows = lo + nonzero // n_masks
+                if rows is not None:
+                    q_rows = rows[q_rows]
+                q_rows = q_rows.astype(np.int32)
+                first = start[keys[nonzero]]
+                counts = counts[nonzero]
+                found.extend(
+                    _verify_probes(q_rows, first, counts, q_words, seg, t, p, plan[:k], own_bucket)
+                )
+    return _concat(found)
+
+
+def _verify_probes(
+    q_rows: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    q_words: np.ndarray,
+    seg: _Segment,
+    t: int,
+    p: _Probe,
+    earlier: list[_Probe],
+    own_bucket: bool,
+) -> list[_Hits]:
+    """Verify (query row, bucket) probes; ``own_bucket`` marks a self-join's same-key probes,
+    where each pair is met from both rows and only one meeting is kept."""
+    if not seg.sorted_words:
         order = seg.orders[p.index]
-        q_keys = _keys(q_words, p.word, p.shift, p.bits)
-        chunk = max(1, _CANDIDATE_BUDGET // (4 * len(p.masks)))
-        for lo in range(0, n_q, chunk):
-            hi = min(n_q, lo + chunk)
-            keys = (q_keys[lo:hi, None] ^ p.masks[None, :]).ravel()
-            first = start[keys]
-            counts = start[keys + 1] - first
-            nonzero = np.flatnonzero(counts)
-            if len(nonzero) == 0:
-                continue
-            q_rows = (lo + nonzero // len(p.masks)).astype(np.int32)
-            first = first[nonzero]
-            counts = counts[nonzero]
-            found.extend(_verify_buckets(q_rows, first, counts, order, q_words, seg, t, same))
-    return _dedupe(found, len(seg))
+        n_words = seg.words.shape[1]
+        word_order = [(p.word + 1 + i) % n_words for i in range(n_words)]
+        return _verify_buckets(
+            q_rows, first, counts, order, q_words, seg, t, own_bucket, earlier, word_order
+        )
+    if own_bucket:
+        # In its own bucket a row pairs only with the members after it in the bucket.
+        end = first + counts
+        first = seg.ranks[p.index][q_rows] + 1
+        counts = end - first
+        live = counts > 0
+        q_rows, first, counts = q_rows[live], first[live], counts[live]
+    return _verify_sorted(q_rows, first, counts, q_words[:, 0], seg, p, t, earlier)
 
 
 def _verify_buckets(
@@ -337,10 +426,19 @@ def _verify_buckets(
     q_words: np.ndarray,
     seg: _Segment,
     t: int,
-    same: bool,
+    row_order: bool,
+    earlier: list[_Probe],
+    word_order: list[int],
 ) -> list[_Hits]:
-    """Expand (query row, bucket) probes into candidates in bounded pieces and verify them."""
+    """Expand (query row, bucket) probes into candidates in bounded pieces and verify them.
+
+    With ``row_order`` only pairs with query row < segment row are kept. A pair that an
+    ``earlier`` probe also catches (its substring within that probe's radius) is dropped here,
+    so every pair is reported once without sorting all hits.
+    """
     hits = []
+    if len(counts) == 0:
+        return hits
     ends = np.cumsum(counts)
     piece_lo = 0
     while piece_lo < len(counts):
@@ -353,25 +451,89 @@ def _verify_buckets(
         shift = first[piece_lo:piece_hi] - (np.cumsum(c, dtype=np.int32) - c)
         s = order[np.arange(total, dtype=np.int32) + np.repeat(shift, c)]
         q = np.repeat(q_rows[piece_lo:piece_hi], c)
-        if same:
+        if row_order:
             keep = q < s
             q, s = q[keep], s[keep]
-        d = _distances(q_words[q], seg.words[s])
-        keep = d <= t
-        hits.append(_Hits(q[keep], s[keep], d[keep]))
+        # Word by word, dropping a candidate as soon as its partial distance exceeds t; the
+        # probed word comes last, as its substring already agrees and rejects least.
+        d = np.zeros(len(q), dtype=np.int32)
+        for w in word_order:
+            d += popcount(q_words[q, w] ^ seg.columns[w][s])
+            keep = np.flatnonzero(d <= t)
+            if len(keep) < len(d):
+                q, s, d = q[keep], s[keep], d[keep]
+        if earlier and len(q):
+            first_catch = np.ones(len(q), dtype=bool)
+            for e in earlier:
+                x = (q_words[q, e.word] ^ seg.words[s, e.word]) & e.field
+                first_catch &= popcount(x) > e.radius
+            q, s, d = q[first_catch], s[first_catch], d[first_catch]
+        hits.append(_Hits(q, s, d))
         piece_lo = piece_hi
     return hits
 
 
-def _dedupe(found: list[_Hits], n_s: int) -> _Hits:
-    """A pair may be caught by several substrings; keep it once."""
+def _verify_sorted(
+    q_rows: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    q_word: np.ndarray,
+    seg: _Segment,
+    probe: _Probe,
+    t: int,
+    earlier: list[_Probe],
+) -> list[_Hits]:
+    """``_verify_buckets`` for 64-bit hashes, reading bucket members from the sorted words.
+
+    Candidates stay as positions in the substring's order; only verified pairs are mapped back
+    to rows, so the per-candidate work is an XOR and a popcount over near-contiguous memory.
+    """
+    hits = []
+    if len(counts) == 0:
+        return hits
+    order = seg.orders[probe.index]
+    sorted_w = seg.sorted_words[probe.index]
+    ends = np.cumsum(counts, dtype=np.int64)
+    piece_lo = 0
+    while piece_lo < len(counts):
+        base = ends[piece_lo - 1] if piece_lo else 0
+        piece_hi = int(np.searchsorted(ends, base + _PIECE, side="right"))
+        piece_hi = max(piece_hi, piece_lo + 1)
+        c = counts[piece_lo:piece_hi]
+        f = first[piece_lo:piece_hi]
+        rows = q_rows[piece_lo:piece_hi]
+        c_ends = np.cumsum(c, dtype=np.int64)
+        total = int(c_ends[-1])
+        # Ragged ranges f[i] .. f[i] + c[i] laid end to end, and the probe each element came
+        # from, by running sums of step arrays (much faster than np.repeat with small counts).
+        step = np.ones(total, dtype=np.int32)
+        step[0] = f[0]
+        step[c_ends[:-1]] = f[1:] - (f[:-1] + c[:-1]) + 1
+        pos = np.cumsum(step, dtype=np.int32)
+        probe_of = np.zeros(total, dtype=np.int32)
+        probe_of[c_ends[:-1]] = 1
+        np.cumsum(probe_of, out=probe_of)
+        x = q_word[rows][probe_of] ^ sorted_w[pos]
+        d = popcount(x)
+        hit = np.flatnonzero(d <= t)
+        x = x[hit]
+        keep = np.ones(len(hit), dtype=bool)
+        for e in earlier:
+            keep &= popcount(x & e.field) > e.radius
+        hit = hit[keep]
+        hits.append(_Hits(rows[probe_of[hit]], order[pos[hit]], d[hit].astype(np.int32)))
+        piece_lo = piece_hi
+    return hits
+
+
+def _concat(found: list[_Hits]) -> _Hits:
     if not found:
         return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
-    q = np.concatenate([h.q for h in found]).astype(np.int64)
-    s = np.concatenate([h.s for h in found]).astype(np.int64)
-    d = np.concatenate([h.d for h in found])
-    _, first = np.unique(q * n_s + s, return_index=True)
-    return _Hits(q[first], s[first], d[first])
+    return _Hits(
+        np.concatenate([h.q for h in found]).astype(np.int64),
+        np.concatenate([h.s for h in found]).astype(np.int64),
+        np.concatenate([h.d for h in found]),
+    )
 
 
 def _brute(q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool) -> _Hits:

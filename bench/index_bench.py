@@ -1,29 +1,41 @@
-"""Benchmark of the near-duplicate index against blocked numpy brute force, in the same run.
+"""Benchmark of the near-duplicate index against numpy brute force and faiss, in the same run.
 
-Usage: python bench/index_bench.py [--big] [--n N] [--pdq-n N]
+Usage: python bench/index_bench.py [--big] [--n N] [--pdq-n N] [--material DIR]
+                                   [--faiss-python PATH] [--full-brute N] [--only TEXT]
 
 Prints seconds and the ratio ours/brute for: all pairs within 10 among 64-bit hashes (random
 with planted near-duplicates, and clumpy hashes with biased bits and Zipf-sized clusters, as
 real pHashes of many near-flat images are), all pairs within 31 among 256-bit PDQ-like hashes,
-and 1,000 new hashes queried against the index. Results are checked to be identical to the
-brute-force answer. To keep the default run short, sets larger than ``--full-brute`` hashes
-compare only the first 10,000 rows against all others by brute force (every pair with one of
-those rows is checked) and extrapolate the brute-force time from that slice; pass
-``--full-brute 1000000`` to compare every pair. ``--big`` adds 1,000,000-hash runs.
+and 1,000 new hashes queried against the index. With ``--material DIR`` the pHashes and PDQ
+hashes of every region of the images under DIR (``analysis.hashing.hash_image``) are replicated
+with small bit flips to the run size and benchmarked too. Results are checked to be identical to
+the brute-force answer. Sets larger than ``--full-brute`` hashes compare only the first rows
+(10,000, or 2,000 at a million) against all others by brute force (every pair with one of those
+rows is checked) and extrapolate the brute-force time from that slice. ``--big`` adds
+1,000,000-hash runs.
+
+faiss is not a project dependency. ``--faiss-python`` names an interpreter of a separate
+environment with faiss-cpu and numpy; the bench hands it the same hashes in a temporary file
+and times ``faiss.IndexBinaryFlat.range_search`` there (same slice rule as brute force), and
+checks its pairs against ours.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from analysis.hashing import popcount, to_words
+from analysis.hashing import HashingError, hash_image, popcount, to_words
 from analysis.ndindex import HammingIndex
 
 
@@ -92,46 +104,106 @@ def clumpy(rng: np.random.Generator, n: int, bits: int) -> np.ndarray:
     return np.packbits(bitmat, axis=1)
 
 
+# Runs in the faiss environment, which holds only numpy and faiss-cpu.
+FAISS_WORKER = """
+import sys, time
+import numpy as np
+import faiss
+data = np.load(sys.argv[1])
+base, queries, radius = data["base"], data["queries"], int(data["radius"])
+index = faiss.IndexBinaryFlat(base.shape[1] * 8)
+index.add(base)
+t0 = time.perf_counter()
+lims, dist, labels = index.range_search(queries, radius)
+elapsed = time.perf_counter() - t0
+np.savez(sys.argv[2], lims=lims, dist=dist, labels=labels, elapsed=elapsed,
+         threads=faiss.omp_get_max_threads())
+"""
+
+
+def faiss_range(
+    python: str | None, base: np.ndarray, queries: np.ndarray, t: int
+) -> tuple[np.ndarray, float] | None:
+    """(k, 3) array of (query row, base row, dist) within t by faiss, and its search seconds.
+
+    faiss's binary range search keeps distances strictly below the radius, hence t + 1.
+    """
+    if python is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        src, out = os.path.join(tmp, "in.npz"), os.path.join(tmp, "out.npz")
+        np.savez(src, base=base, queries=queries, radius=t + 1)
+        subprocess.run([python, "-c", FAISS_WORKER, src, out], check=True)
+        res = np.load(out)
+        lims, dist, labels = res["lims"], res["dist"], res["labels"]
+        q = np.repeat(np.arange(len(queries)), np.diff(lims).astype(np.int64))
+        found = np.stack([q, labels.astype(np.int64), dist.astype(np.int64)], axis=1)
+        return found, float(res["elapsed"])
+
+
 def timed(fn, *args):
     t0 = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - t0
 
 
-def run_pairs(label: str, hashes: np.ndarray, t: int, full_brute: bool = True) -> None:
+def same_triples(ref: np.ndarray, i: np.ndarray, j: np.ndarray, d: np.ndarray) -> bool:
+    ref = ref[np.lexsort((ref[:, 1], ref[:, 0]))]
+    return (
+        len(ref) == len(i)
+        and np.array_equal(ref[:, 0], i)
+        and np.array_equal(ref[:, 1], j)
+        and np.array_equal(ref[:, 2], d)
+    )
+
+
+def slice_rows(n: int) -> int:
+    return min(n, 10_000 if n <= 200_000 else 2_000)
+
+
+def run_pairs(
+    label: str, hashes: np.ndarray, t: int, full_brute: bool, faiss_python: str | None
+) -> None:
     n, nbytes = hashes.shape
     ids = np.arange(n, dtype=np.int64)
     index = HammingIndex(nbytes * 8)
     _, t_add = timed(index.add, ids, hashes)
     (i, j, d), t_ours = timed(index.pairs_within, t)
     words = to_words(hashes)
+    rows = n if full_brute else slice_rows(n)
+    mine = i < rows
     if full_brute:
         ref, t_brute = timed(brute_pairs, words, t)
-        same = (
-            len(ref) == len(i)
-            and np.array_equal(ref[:, 0], i)
-            and np.array_equal(ref[:, 1], j)
-            and np.array_equal(ref[:, 2], d)
-        )
-        check = "identical" if same else "MISMATCH"
     else:
-        rows = min(n, 10_000)
         ref, t_part = timed(brute_pairs, words, t, rows)
         # Rows processed cover (2n - rows) * rows / 2 of the n^2 / 2 pairs.
         t_brute = t_part * (n * n / 2) / ((2 * n - rows) * rows / 2)
-        mine = i < rows
-        same = np.array_equal(ref[:, 0], i[mine]) and np.array_equal(ref[:, 1], j[mine])
-        same = same and np.array_equal(ref[:, 2], d[mine])
-        check = f"identical for rows < {rows:,}; brute extrapolated" if same else "MISMATCH"
+    ok = same_triples(ref, i[mine], j[mine], d[mine])
+    scope = "identical" if full_brute else f"identical for rows < {rows:,}; extrapolated"
+    check = scope if ok else "MISMATCH vs brute"
+    faiss_part = ""
+    got = faiss_range(faiss_python, hashes, hashes[:rows], t)
+    if got is not None:
+        found, t_part = got
+        # faiss compares every query row with every row, so its time scales with n / rows.
+        t_faiss = t_part * n / rows
+        found = found[found[:, 0] < found[:, 1]]
+        faiss_ok = same_triples(found, i[mine], j[mine], d[mine])
+        check += "" if faiss_ok else "; MISMATCH vs faiss"
+        faiss_part = f"faiss {t_faiss:8.2f}s  vs faiss {t_ours / t_faiss:6.3f}  "
     print(
-        f"{label:<40} n={n:>9,} t={t:<3} pairs={len(i):>10,}  add {t_add:6.2f}s  "
-        f"ours {t_ours:7.2f}s  brute {t_brute:8.2f}s  ratio {t_ours / t_brute:6.3f}  {check}"
+        f"{label:<36} n={n:>9,} t={t:<3} pairs={len(i):>11,}  add {t_add:6.2f}s  "
+        f"ours {t_ours:7.2f}s  brute {t_brute:8.2f}s  vs brute {t_ours / t_brute:6.3f}  "
+        f"{faiss_part}{check}",
+        flush=True,
     )
-    if check == "MISMATCH":
-        raise SystemExit(f"{label}: index result differs from brute force")
+    if "MISMATCH" in check:
+        raise SystemExit(f"{label}: index result differs")
 
 
-def run_query(label: str, hashes: np.ndarray, t: int, rng: np.random.Generator) -> None:
+def run_query(
+    label: str, hashes: np.ndarray, t: int, rng: np.random.Generator, faiss_python: str | None
+) -> None:
     n, nbytes = hashes.shape
     index = HammingIndex(nbytes * 8)
     index.add(np.arange(n, dtype=np.int64), hashes)
@@ -140,25 +212,60 @@ def run_query(label: str, hashes: np.ndarray, t: int, rng: np.random.Generator) 
     new[:500, 0] ^= np.uint8(3)
     (rows, ids, dists), t_ours = timed(index.query, new, t)
     ref, t_brute = timed(brute_query, to_words(hashes), to_words(new), t)
-    ref = ref[np.lexsort((ref[:, 1], ref[:, 0]))]
-    same = np.array_equal(ref[:, 0], rows) and np.array_equal(ref[:, 1], ids)
-    same = same and np.array_equal(ref[:, 2], dists)
+    check = "identical" if same_triples(ref, rows, ids, dists) else "MISMATCH vs brute"
+    faiss_part = ""
+    got = faiss_range(faiss_python, hashes, new, t)
+    if got is not None:
+        found, t_faiss = got
+        check += "" if same_triples(found, rows, ids, dists) else "; MISMATCH vs faiss"
+        faiss_part = f"faiss {t_faiss:8.3f}s  vs faiss {t_ours / t_faiss:6.3f}  "
     print(
-        f"{label:<40} n={n:>9,} t={t:<3} hits={len(rows):>10,}  "
-        f"ours {t_ours:7.3f}s  brute {t_brute:8.3f}s  ratio {t_ours / t_brute:6.3f}  "
-        f"{'identical' if same else 'MISMATCH'}"
+        f"{label:<36} n={n:>9,} t={t:<3} hits={len(rows):>12,}  "
+        f"ours {t_ours:7.3f}s  brute {t_brute:8.3f}s  vs brute {t_ours / t_brute:6.3f}  "
+        f"{faiss_part}{check}",
+        flush=True,
     )
-    if not same:
-        raise SystemExit(f"{label}: query result differs from brute force")
+    if "MISMATCH" in check:
+        raise SystemExit(f"{label}: query result differs")
 
 
-def faiss_note() -> None:
+def _region_hashes(path: str) -> list[tuple[bytes, bytes]]:
     try:
-        import faiss  # noqa: F401
-    except ImportError:
-        print("faiss is not installed here: faiss.IndexBinaryFlat comparison skipped")
-        return
-    print("faiss is importable but this bench does not time it yet")
+        found = hash_image(path)
+    except HashingError:
+        return []
+    return [(bytes.fromhex(r.phash), bytes.fromhex(r.pdq)) for r in found.regions]
+
+
+def material_hashes(root: Path, cache: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(pHashes (k, 8), PDQ hashes (k, 32)) of every region of every image under ``root``.
+
+    Hashing takes minutes, so the result is kept in ``cache`` and reused.
+    """
+    if cache.exists():
+        data = np.load(cache)
+        return data["phash"], data["pdq"]
+    files = sorted(
+        str(p) for p in root.rglob("*") if p.suffix.lower() in {".jpg", ".jpeg", ".png"}
+    )
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        regions = [r for rs in pool.map(_region_hashes, files, chunksize=8) for r in rs]
+    phash = np.frombuffer(b"".join(r[0] for r in regions), np.uint8).reshape(-1, 8)
+    pdq = np.frombuffer(b"".join(r[1] for r in regions), np.uint8).reshape(-1, 32)
+    np.savez(cache, phash=phash, pdq=pdq)
+    return phash, pdq
+
+
+def replicate(
+    rng: np.random.Generator, base: np.ndarray, n: int, mean_flips: float
+) -> np.ndarray:
+    """``n`` rows: every base hash in turn, each copy with a Poisson number of flipped bits."""
+    bits = base.shape[1] * 8
+    mat = np.unpackbits(base[np.arange(n) % len(base)], axis=1).astype(bool)
+    flips = np.minimum(rng.poisson(mean_flips, n), bits)
+    for row in np.flatnonzero(flips):
+        mat[row, rng.choice(bits, flips[row], replace=False)] ^= True
+    return np.packbits(mat[rng.permutation(n)], axis=1)
 
 
 def main() -> None:
@@ -169,21 +276,58 @@ def main() -> None:
     parser.add_argument(
         "--full-brute", type=int, default=50_000, help="largest set compared pair by pair"
     )
+    parser.add_argument("--material", type=Path, help="folder of images to hash for real runs")
+    parser.add_argument(
+        "--material-cache", type=Path, default=Path(tempfile.gettempdir()) / "index-bench-hashes.npz"
+    )
+    parser.add_argument("--faiss-python", help="interpreter of an environment with faiss-cpu")
+    parser.add_argument("--only", default="", help="run only labels containing this text")
     args = parser.parse_args()
     rng = np.random.default_rng(20240611)
-    print(f"numpy {np.__version__}; times in seconds; ratio = ours / brute force")
-    faiss_note()
+    fp = args.faiss_python
+    print(f"numpy {np.__version__}; times in seconds; ratios = ours / other")
+    print("faiss: " + (f"timed with {fp}" if fp else "not timed (no --faiss-python)"))
+    runs = []
     full = args.n <= args.full_brute
-    run_pairs("64-bit random + planted, pairs", planted(rng, args.n, 64, 10), 10, full)
-    run_pairs("64-bit clumpy, pairs", clumpy(rng, args.n, 64), 10, full)
-    run_pairs("64-bit random + planted, t=0", planted(rng, args.n, 64, 10), 0, full)
-    full = args.pdq_n <= args.full_brute
-    run_pairs("256-bit PDQ-like + planted, pairs", planted(rng, args.pdq_n, 256, 31), 31, full)
-    run_query("64-bit clumpy, 1,000 queries", clumpy(rng, args.n, 64), 10, rng)
-    run_query("256-bit PDQ-like, 1,000 queries", planted(rng, args.pdq_n, 256, 31), 31, rng)
+    pdq_full = args.pdq_n <= args.full_brute
+    runs.append(("64-bit random + planted, pairs", lambda: planted(rng, args.n, 64, 10), 10, full))
+    runs.append(("64-bit clumpy, pairs", lambda: clumpy(rng, args.n, 64), 10, full))
+    runs.append(("64-bit random + planted, t=0", lambda: planted(rng, args.n, 64, 10), 0, full))
+    runs.append(
+        ("256-bit PDQ-like + planted, pairs", lambda: planted(rng, args.pdq_n, 256, 31), 31,
+         pdq_full)
+    )
+    if args.material:
+        phash, pdq = material_hashes(args.material, args.material_cache)
+        print(f"material: {len(phash):,} regions hashed under {args.material}")
+        runs.append(
+            ("64-bit real pHash x copies, pairs", lambda: replicate(rng, phash, args.n, 2.0), 10,
+             full)
+        )
+        runs.append(
+            ("256-bit real PDQ x copies, pairs", lambda: replicate(rng, pdq, args.pdq_n, 8.0), 31,
+             pdq_full)
+        )
+    for label, make, t, f in runs:
+        if args.only in label:
+            run_pairs(label, make(), t, f, fp)
+    queries = [
+        ("64-bit clumpy, 1,000 queries", lambda: clumpy(rng, args.n, 64), 10),
+        ("256-bit PDQ-like, 1,000 queries", lambda: planted(rng, args.pdq_n, 256, 31), 31),
+    ]
+    for label, make, t in queries:
+        if args.only in label:
+            run_query(label, make(), t, rng, fp)
     if args.big:
-        run_pairs("64-bit random + planted, 1M", planted(rng, 1_000_000, 64, 10), 10, False)
-        run_pairs("64-bit clumpy, 1M", clumpy(rng, 1_000_000, 64), 10, False)
+        big = [
+            ("64-bit random + planted, 1M", lambda: planted(rng, 1_000_000, 64, 10)),
+            ("64-bit clumpy, 1M", lambda: clumpy(rng, 1_000_000, 64)),
+        ]
+        for label, make in big:
+            if args.only in label:
+                run_pairs(label, make(), 10, False, fp)
+        if args.only in "64-bit clumpy 1M, 1,000 queries":
+            run_query("64-bit clumpy 1M, 1,000 queries", clumpy(rng, 1_000_000, 64), 10, rng, fp)
 
 
 if __name__ == "__main__":

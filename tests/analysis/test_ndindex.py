@@ -132,3 +132,39 @@ def test_threshold_at_full_width_pairs_everything() -> None:
     index = HammingIndex(64)
     index.add(np.arange(40, dtype=np.int64), random_hashes(rng, 40, 64))
     assert len(index.pairs_within(64)[0]) == 40 * 39 // 2
+
+
+@pytest.mark.parametrize("per_word", [3, 4, 6])
+def test_wide_substrings_and_large_radii_match_brute_force(monkeypatch, per_word: int) -> None:
+    """Few wide substrings (as at a million hashes) probe radii of up to 3 bits per substring."""
+    monkeypatch.setattr(ndindex, "_SMALL", 8)
+    monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 1e9)
+    monkeypatch.setattr(ndindex, "_substring_layout", lambda n: per_word)
+    rng = np.random.default_rng(per_word)
+    n = 900
+    hashes = clumpy_hashes(rng, n, 64)
+    # A large block of identical hashes fills one bucket of every substring.
+    hashes[100:250] = hashes[99]
+    ids = np.arange(n, dtype=np.int64) * 7
+    index = HammingIndex(64)
+    index.add(ids[:600], hashes[:600])
+    index.add(ids[600:], hashes[600:])
+    dist = distance_matrix(hashes, hashes)
+    for t in (0, 5, 10):
+        assert as_set(index.pairs_within(t)) == reference_pairs(ids, dist, t), t
+    new = hashes[rng.integers(0, n, 30)].copy()
+    new[:, 7] ^= 5
+    rows, found, dists = index.query(new, 10)
+    qd = distance_matrix(new, hashes)
+    r, k = np.nonzero(qd <= 10)
+    expected = set(zip(r.tolist(), ids[k].tolist(), qd[r, k].tolist(), strict=True))
+    assert set(zip(rows.tolist(), found.tolist(), dists.tolist(), strict=True)) == expected
+    assert len(rows) == len(expected)
+
+
+def test_layout_keeps_buckets_sparse_at_a_million() -> None:
+    """Three substrings of 21-22 bits at a million rows, four of 16 bits at 100,000."""
+    assert ndindex._substring_layout(1_000_000) == 3
+    assert ndindex._substring_layout(100_000) == 4
+    for n in (2, 100, 10_000, 10_000_000):
+        assert 64 / ndindex._substring_layout(n) <= ndindex._MAX_SUBSTRING_BITS
