@@ -54,7 +54,7 @@ DEFAULT_LANGS = "eng+ara+fas+fra+tur"
 TESSERACT_CMD = "tesseract"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 
 LANG_NAMES = {
     "eng": "English",
@@ -595,6 +595,7 @@ _DIGITISH = re.compile("^[0-9A-Za-z\u0660-\u0669\u06f0-\u06f9]{1,6}$")
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c"))
 _SHAPE_FONTS = Path(__file__).resolve().parent.parent / "resources" / "fonts"
 _SHAPE_FONT_FILES = ("NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf")
+_LATIN_FONT_FILES = ("NotoSans-Regular.ttf", "NotoSans-Bold.ttf")
 _SHAPE_N = 20
 # Mean absolute difference of the normalised bitmaps plus size and position penalties; the
 # correct shape scores 0.1-0.35 on 14-30 px text and a wrong one 0.45 and up.
@@ -616,17 +617,18 @@ def _normalise_shape(mask: np.ndarray) -> tuple[np.ndarray, int, int]:
     return np.asarray(small, dtype=np.float32) / 255.0, h, w
 
 
-@functools.lru_cache(maxsize=1)
-def _digit_shapes() -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
+@functools.lru_cache(maxsize=2)
+def _digit_shapes(latin: bool = False) -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
     """(digit, bitmap, height, width, centre height) of every Arabic-Indic and Persian digit
-    in each bundled Naskh font; sizes relative to the tallest digit of that font and set."""
+    in each bundled Naskh font (with ``latin``, of the Latin digits of the bundled Noto Sans);
+    sizes relative to the tallest digit of that font and set."""
     out = []
-    for name in _SHAPE_FONT_FILES:
+    for name in _LATIN_FONT_FILES if latin else _SHAPE_FONT_FILES:
         path = _SHAPE_FONTS / name
         if not path.exists():
             continue
         font = ImageFont.truetype(str(path), 80)
-        for base in (0x0660, 0x06F0):
+        for base in (0x0030,) if latin else (0x0660, 0x06F0):
             shapes = []
             for i in range(10):
                 im = Image.new("L", (120, 140), 0)
@@ -642,12 +644,13 @@ def _digit_shapes() -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
     return tuple(out)
 
 
-def read_digit_shapes(image: Image.Image) -> tuple[str, float] | None:
+def read_digit_shapes(image: Image.Image, latin: bool = False) -> tuple[str, float] | None:
     """Read a crop holding only Eastern (Arabic-Indic or Persian) digits by matching each blob
     to the digit shapes of the bundled Naskh fonts: (ASCII digits, worst match distance), or
-    None when the crop holds no ink. Digits are given left to right; a gap as wide as a space
-    is given as a space."""
-    shapes = _digit_shapes()
+    None when the crop holds no ink. Digits are given left to right; a gap as wide as a space,
+    and a dash between groups, are given as a space. With ``latin`` the crop is matched to the
+    Latin digits of the bundled Noto Sans instead, to tell which of the two it holds."""
+    shapes = _digit_shapes(latin)
     arr = np.asarray(image.convert("L"))
     if not shapes or arr.size == 0 or arr.min() == arr.max():
         return None
@@ -662,14 +665,47 @@ def read_digit_shapes(image: Image.Image) -> tuple[str, float] | None:
             blobs.append((sl[1].start, sl[0].start, sl[0].stop, mask))
     if not blobs:
         return None
-    top = min(b[1] for b in blobs)
-    full = max(b[2] for b in blobs) - top
+    # An empty box, or a blob far taller than the other digits (a box merged with the line
+    # above), is no digit: it stands where a dash was. Only a run of several digits says what
+    # "taller" is; Arabic-Indic and Persian zeros are dots, so small blobs do not count.
+    big = sorted(b[3].shape[0] for b in blobs if b[3].shape[0] >= 0.25 * ink.shape[0])
+    tall = 1.8 * big[len(big) // 2] if len(big) >= 4 else float("inf")
+    boxes = {id(b) for b in blobs if _empty_box(b[3]) or b[3].shape[0] >= tall}
+    # Tesseract's box for a digit word sometimes takes in the foot of the line above: keep the
+    # blobs of the tallest band of rows with ink (empty boxes left out, they may span both).
+    rows = np.zeros(ink.shape[0] + 2, np.int8)
+    for b in blobs:
+        if id(b) not in boxes:
+            rows[b[1] + 1:b[2] + 1] = 1
+    edges = np.flatnonzero(np.diff(rows))
+    bands = list(zip(edges[::2], edges[1::2], strict=True))
+    if len(bands) > 1:
+        top, bottom = max(bands, key=lambda b: b[1] - b[0])
+        blobs = [b for b in blobs if top <= (b[1] + b[2]) / 2 <= bottom
+                 or (id(b) in boxes and b[1] <= bottom and b[2] >= top)]
+    if not blobs:
+        return None
+    plain = [b for b in blobs if id(b) not in boxes] or blobs
+    heights = sorted(b[3].shape[0] for b in plain)
+    typical = heights[len(heights) // 2]
+    seps = boxes | {id(b) for b in plain if _dash(b[3], typical)}
+    kept = [b for b in blobs if id(b) not in seps]
+    if not kept:
+        return None
+    top = min(b[1] for b in kept)
+    full = max(b[2] for b in kept) - top
     if full < 6:
         return None
     digits, worst = [], 0.0
     right = None
-    for x, y0, y1, mask in sorted(blobs, key=lambda b: b[0]):
-        if right is not None and x - right > _SPACE_GAP * full:
+    for blob in sorted(blobs, key=lambda b: b[0]):
+        x, y0, y1, mask = blob
+        if id(blob) in seps:  # a dash parts groups as a space does
+            if digits and digits[-1] != " ":
+                digits.append(" ")
+            right = None
+            continue
+        if right is not None and x - right > _SPACE_GAP * full and digits[-1] != " ":
             digits.append(" ")
         right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
         bitmap, h, w = _normalise_shape(mask)
@@ -681,7 +717,26 @@ def read_digit_shapes(image: Image.Image) -> tuple[str, float] | None:
         )
         digits.append(digit)
         worst = max(worst, dist)
-    return "".join(digits), worst
+    text = "".join(digits).strip()
+    return (text, worst) if text else None
+
+
+def _dash(mask: np.ndarray, typical: int) -> bool:
+    """A dash between digit groups: a flat bar, far wider than tall (the Arabic-Indic zero is a
+    small dot about as wide as it is tall)."""
+    h, w = mask.shape
+    return w >= 2.5 * h and h <= 0.3 * typical
+
+
+def _empty_box(mask: np.ndarray) -> bool:
+    """The empty rectangle a font draws for a character it lacks (Naskh has no hyphen, so a
+    dash between Eastern digits comes out as one); no digit is a closed rectangle."""
+    h, w = mask.shape
+    if h < 10 or w < 4 or h < 1.5 * w:
+        return False
+    edges = (mask[0].mean(), mask[-1].mean(), mask[:, 0].mean(), mask[:, -1].mean())
+    inner = mask[h // 4:h - h // 4, w // 4:w - w // 4]  # the stroke may be thick
+    return min(edges) >= 0.7 and inner.size > 0 and inner.mean() <= 0.1
 
 
 def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResult
@@ -705,6 +760,7 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
         if not any(_EASTERN_RE.search(w.text) for w in words):
             continue
         first_pass = " ".join(w.text for w in words)
+        line_box = _union(words)
         rtl_groups: dict[int, str] = {}
         tried: set[int] = set()
         by_x = sorted(words, key=lambda w: w.box[0])
@@ -722,7 +778,7 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
                 if id(w) not in todo:
                     continue
                 tried.add(id(w))
-                read = _read_word_shapes(prepared, scale, w)
+                read = _read_word_shapes(prepared, scale, w, line_box)
                 if read is None:
                     continue
                 persian = any("\u06f0" <= ch <= "\u06f9" for ch in w.text)
@@ -750,17 +806,29 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
     return extra
 
 
-def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord
-                      ) -> tuple[str, float] | None:
-    x0, y0, x1, y1 = (int(round(v * scale)) for v in w.box)
+def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord,
+                      line_box: list[int] | None = None) -> tuple[str, float] | None:
+    box = list(w.box)
+    if line_box is not None:
+        # Tesseract's box for a digit word is now and then cut short at the top; the line's
+        # height holds the whole of it (read_digit_shapes drops what belongs to other lines).
+        box[1], box[3] = min(box[1], line_box[1]), max(box[3], line_box[3])
+    x0, y0, x1, y1 = (int(round(v * scale)) for v in box)
     pad = max(2, int((y1 - y0) * 0.1))
     box = (max(0, x0 - pad), max(0, y0 - pad), min(prepared.width, x1 + pad),
            min(prepared.height, y1 + pad))
     if box[2] - box[0] < 4 or box[3] - box[1] < 6:
         return None
-    read = read_digit_shapes(prepared.crop(box))
+    crop = prepared.crop(box)
+    read = read_digit_shapes(crop)
     if read is None or read[1] > _SHAPE_MAX_DISTANCE:
         return None
+    if w.text.isascii() and w.text.isdigit():
+        # Latin digits beside an Eastern number ("964+ 791 234 5686") match Eastern shapes
+        # fairly well too; they stay Latin when they match the Latin digits at least as well.
+        latin = read_digit_shapes(crop, latin=True)
+        if latin is not None and latin[1] <= read[1]:
+            return None
     return read[0], float(read[1])
 
 

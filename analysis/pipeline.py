@@ -27,11 +27,11 @@ from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, r
 
 from . import linking
 from .ocr import DEFAULT_LANGS, RECIPE_VERSION, ocr_status
-from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr
+from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, region_hints
 from .worker import analyse_media, init_worker
 
 HASH_ENGINE = "tideline-hash 2 (pHash 64 + PDQ 256, photo regions, window hashes)"
-SELECTOR_ENGINE = "tideline-selectors 2"
+SELECTOR_ENGINE = "tideline-selectors 3"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
 
@@ -239,10 +239,11 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
 
 def _item_inputs(case: Case) -> dict[int, dict]:
     items: dict[int, dict] = {}
-    for item_id, text, in_image in case.db.execute(
-        "SELECT id, text, text_in_image FROM items"
+    for item_id, text, in_image, language in case.db.execute(
+        "SELECT id, text, text_in_image, language FROM items"
     ):
-        items[item_id] = {"text": text or "", "text_in_image": in_image or "", "ocr": []}
+        items[item_id] = {"text": text or "", "text_in_image": in_image or "", "ocr": [],
+                          "language": language}
     for item_id, sha, ocr_id, words, text, settings, version in case.db.execute(
         """SELECT DISTINCT s.item_id, s.media_sha256, o.id, o.words, o.text, o.settings,
                   o.engine_version
@@ -256,16 +257,21 @@ def _item_inputs(case: Case) -> dict[int, dict]:
 def _read_item(item_id: int, inp: dict, regions: tuple[str, ...]) -> list[tuple]:
     from .ocr import OcrResult, OcrWord
 
+    # Region hints per item: the same national digits are an Afghan number in a Persian advert
+    # and a Moroccan one elsewhere, so the item's language and its other numbers order them.
+    ocrs = [(sha, OcrResult(text, 0.0, [OcrWord(**w) for w in json.loads(words)], "tesseract",
+                            version, json.loads(settings), None))
+            for sha, _ocr_id, words, text, settings, version in inp["ocr"]]
+    everything = "\n".join([inp["text"], inp["text_in_image"], *(o.text for _, o in ocrs)])
+    hints = region_hints(everything, inp.get("language"), regions)
     found = []
     if inp["text"]:
-        found += [(s, None) for s in find_selectors(inp["text"], "text", regions)]
+        found += [(s, None) for s in find_selectors(inp["text"], "text", hints)]
     if inp["text_in_image"]:
         found += [(s, None) for s in find_selectors(inp["text_in_image"], "text_in_image",
-                                                    regions)]
-    for sha, _ocr_id, words, text, settings, version in inp["ocr"]:
-        ocr = OcrResult(text, 0.0, [OcrWord(**w) for w in json.loads(words)], "tesseract",
-                        version, json.loads(settings), None)
-        found += [(s, sha) for s in find_selectors_in_ocr(ocr, regions)]
+                                                    hints)]
+    for sha, ocr in ocrs:
+        found += [(s, sha) for s in find_selectors_in_ocr(ocr, hints)]
     return found
 
 
@@ -279,7 +285,7 @@ def _selector_stage(case: Case, rep: AnalysisReport, regions: tuple[str, ...],
     todo = []
     for item_id, inp in sorted(inputs.items()):
         key = _key(SELECTOR_ENGINE, regions, inp["text"], inp["text_in_image"],
-                   [o[1] for o in inp["ocr"]])
+                   [o[1] for o in inp["ocr"]], inp["language"])
         if done_keys.get(str(item_id)) != key:
             todo.append((item_id, key))
     changed: list[int] = []

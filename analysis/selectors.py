@@ -11,7 +11,10 @@ region. If it is valid in exactly one, that one is taken. If it is valid in seve
 reading wins over a fixed-line one (adverts give WhatsApp numbers, and Italian fixed lines keep
 their leading 0, so "0912 345 6789" would otherwise read as Italian before Iranian), then the
 first by hint order (callers put the case's likeliest region first); the other readings are kept
-in ``Selector.alternatives``, so a link or a reviewer can still see them.
+in ``Selector.alternatives``, so a link or a reviewer can still see them. ``region_hints`` orders
+the hints for one item from what it shows: its language or script (Persian -> AF, IR) and the
+countries of the international numbers beside the national one (+218 -> LY), since an Afghan
+"070..." number is also a valid Moroccan mobile.
 """
 
 from __future__ import annotations
@@ -27,11 +30,22 @@ from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 if TYPE_CHECKING:
     from analysis.ocr import OcrResult
 
-__all__ = ["DEFAULT_REGIONS", "KINDS", "Selector", "find_selectors", "find_selectors_in_ocr"]
+__all__ = ["DEFAULT_REGIONS", "KINDS", "LANGUAGE_REGIONS", "Selector", "find_selectors",
+           "find_selectors_in_ocr", "region_hints"]
 
 DEFAULT_REGIONS: tuple[str, ...] = (
     "TR", "LY", "TN", "EG", "MA", "DZ", "IT", "GR", "ES", "FR", "GB", "IR", "AF", "IQ", "SY", "PK",
 )
+
+# Where national numbers in adverts of each language are most likely from: Persian and Dari
+# adverts are Afghan or Iranian, Turkish ones Turkish, Arabic ones from an Arabic-speaking
+# country before a European one (which one, the other numbers of the item decide). French and
+# English are spoken on too many routes to say.
+LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
+    "fa": ("AF", "IR"),
+    "tr": ("TR",),
+    "ar": ("LY", "TN", "EG", "MA", "DZ", "IQ", "SY"),
+}
 
 KINDS = ("phone", "whatsapp", "telegram", "handle", "email", "url", "price")
 
@@ -146,7 +160,24 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
             intl = _is_international(m.raw_string)
             if kind in _NOT_CONTACT and not intl:
                 continue
+            if intl and m.start > 0 and norm[m.start - 1].isdigit() and m.raw_string[0] == "+":
+                continue  # "964+ 91...": a "+" after digits ends the number before it (RTL)
             found.append((m.start, m.end, e164, (kind not in _MOBILE, rank), intl))
+    # The matcher cuts candidates differently per region ("0701234559 0501 23455 91" yields
+    # the second number in IT but not in TR), so a national number found in one region is
+    # read in every hinted region too.
+    seen = {(f[0], f[1], f[2]) for f in found}
+    for start, end in sorted({(f[0], f[1]) for f in found if not f[4]}):
+        piece = norm[start:end]
+        for rank, region in enumerate(regions):
+            for m in PhoneNumberMatcher(piece, region, leniency=Leniency.VALID):
+                e164 = phonenumbers.format_number(m.number, PhoneNumberFormat.E164)
+                kind = phonenumbers.number_type(m.number)
+                if (m.start, m.end) != (0, len(piece)) or (start, end, e164) in seen \
+                        or kind in _NOT_CONTACT:
+                    continue
+                seen.add((start, end, e164))
+                found.append((start, end, e164, (kind not in _MOBILE, rank), False))
     found.sort(key=lambda f: (f[0], -f[1]))
     phones: list[_Phone] = []
     group: list[tuple[int, int, str, tuple[bool, int], bool]] = []
@@ -172,6 +203,62 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
         group.append(f)
     flush()
     return phones
+
+
+_ARABIC_SCRIPT = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+_PERSIAN_LETTER = re.compile("[\u067e\u0686\u0698\u06af\u06f4-\u06f6]")  # پ چ ژ گ ۴ ۵ ۶
+_TURKISH_LETTER = re.compile("[ğışĞİŞ]")
+_INTERNATIONAL = re.compile(r"(?:\+|\b00)\s?[1-9]")
+_ARABIC_WORD = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff\u200c]+")
+# Common short words of each language. The Arabic and Persian OCR models read together often
+# give a Persian text Arabic letter forms (ي for ی, ج for چ), so letters alone do not tell the
+# two apart; the small words do, compared after folding ي ى ك to the Persian forms.
+_FA_WORDS = frozenset(
+    "از به برای با است می را این که ما داریم هست نیست هم یا تا هر یک شما بگیرید کنید قیمت "
+    "تومان افغانی روز شب جا".split())
+_AR_WORDS = frozenset(
+    "من فی علی الی إلی عن مع کل فقط هذا هذه التی الذی او أو ثم قد نحن اتصل لدینا یوجد".split())
+_FOLD = str.maketrans({"\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
+                       "\u0623": "\u0627", "\u0625": "\u0627", "\u200c": " "})
+
+
+def _script_language(text: str) -> str | None:
+    """"fa", "ar" or "tr" when the text's letters and small words say so, else None."""
+    words = " ".join(_ARABIC_WORD.findall(text)).translate(_FOLD).split()
+    # Several different words: app chrome read as Arabic letters ("لا لا لا" for reaction
+    # icons) repeats one short word.
+    if len({w for w in words if len(w) >= 2}) >= 3:
+        fa = sum(w in _FA_WORDS for w in words) + len(_PERSIAN_LETTER.findall(text)) / 2
+        fa += 2 * text.count("\u200c")  # the zero-width non-joiner of "می‌شود", "ها"
+        ar = sum(w in _AR_WORDS for w in words) + sum(
+            w.startswith(("\u0627\u0644", "\u0644\u0644")) and len(w) >= 4 for w in words)
+        return "fa" if fa > ar else "ar"
+    if len(_TURKISH_LETTER.findall(text)) >= 2:
+        return "tr"
+    return None
+
+
+def region_hints(
+    text: str, language: str | None = None, base: Sequence[str] = DEFAULT_REGIONS
+) -> tuple[str, ...]:
+    """``base`` reordered for one item, with nothing added or dropped: first the countries of
+    the international numbers in ``text`` (most frequent first), then the regions of its
+    language (``language`` when given, else guessed from the script of ``text``, see
+    ``LANGUAGE_REGIONS``), then the rest in ``base`` order."""
+    if not isinstance(text, str):
+        raise TypeError(f"region_hints expects text, not {type(text).__name__}.")
+    regions = _check_regions(base)
+    norm, _ = _normalise(text)
+    counts: dict[str, int] = {}
+    if _INTERNATIONAL.search(norm):
+        for m in PhoneNumberMatcher(norm, "ZZ", leniency=Leniency.VALID):
+            region = phonenumbers.region_code_for_number(m.number)
+            if region in regions:
+                counts[region] = counts.get(region, 0) + 1
+    lang = (language or "").lower()[:2] or _script_language(text)
+    first = sorted(counts, key=lambda r: -counts[r])
+    first += [r for r in LANGUAGE_REGIONS.get(lang or "", ()) if r in regions and r not in first]
+    return tuple(first + [r for r in regions if r not in first])
 
 
 # -- links, handles, emails, urls, prices -------------------------------------------------------
@@ -288,11 +375,39 @@ def find_selectors(
         num = m.group("num1") or m.group("num2")
         cur = (m.group("cur1") or m.group("cur2")).lower()
         add("price", f"{_amount(num)} {_CURRENCY_CODE[cur]}", m.start(), m.end())
-    for p in _find_phones(norm, regions):
+    for p in _find_phones(_part_digit_scripts(text, norm, index), regions):
         if not _overlaps((p.start, p.end), taken):
             add("phone", p.e164, p.start, p.end, alternatives=p.alternatives)
     found.sort(key=lambda s: s.span)
     return found
+
+
+_DIGIT_RUN = re.compile(r"\d+(?:[ \t]+\d+)*")
+
+
+def _part_digit_scripts(text: str, norm: str, index: list[int]) -> str:
+    """``norm`` with a "|" (which no number crosses) for each space between a run of Latin
+    digit groups and one of Eastern digit groups when each run is long enough (7 digits) to
+    be a number of its own: a number read again by digit shapes stands beside the Latin
+    number next to it ("۰۹۱ ۲۳۴۵۶۱۷ 5686 234 791 964+"). Shorter runs stay joined, so that a
+    number misread in mixed scripts is still found (and flagged)."""
+    out = list(norm)
+    for m in _DIGIT_RUN.finditer(norm):
+        groups = [(g.start(), g.end()) for g in re.finditer(r"\d+", m.group())]
+        # Runs of groups in one script: [start group, end group, digits].
+        runs: list[list[int]] = []
+        for k, (a, b) in enumerate(groups):
+            latin = text[index[m.start() + a]].isascii()
+            if runs and runs[-1][3] == latin:
+                runs[-1][1] = k
+                runs[-1][2] += b - a
+            else:
+                runs.append([k, k, b - a, latin])
+        for left, right in zip(runs, runs[1:], strict=False):
+            if left[2] >= 7 and right[2] >= 7:
+                gap = (m.start() + groups[left[1]][1], m.start() + groups[right[0]][0])
+                out[gap[0]:gap[1]] = "|" * (gap[1] - gap[0])
+    return "".join(out)
 
 
 def _check_regions(region_hints: Sequence[str]) -> list[str]:
@@ -335,6 +450,8 @@ class _Token:
     end: int
     norm: str
     box: Box
+    conf: float = 100.0  # Tesseract's word confidence; second readings have none
+    raw: str = ""  # as read, when it differs from ``norm`` only by normalising
 
 
 def find_selectors_in_ocr(
@@ -368,7 +485,7 @@ def find_selectors_in_ocr(
             if s.kind in ("phone", "whatsapp")
         )
 
-    def try_tokens(tokens: list[_Token], reverse: bool, note: str) -> None:
+    def try_tokens(tokens: list[_Token], reverse: bool, note: str) -> bool:
         ordered = list(reversed(tokens)) if reverse else tokens
         parts = [t.norm for t in ordered]
         if reverse:
@@ -377,10 +494,10 @@ def find_selectors_in_ocr(
                 parts[0] = "+" + parts[0]
         candidate = " ".join(parts)
         if not _dialable_start(candidate):
-            return
+            return False
         phones = _find_phones(candidate, regions)
         if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
-            return  # only a reading that uses every group is a mended number
+            return False  # only a reading that uses every group is a mended number
         span = (tokens[0].start, tokens[-1].end)
         # A mended number that uses every group beats a national reading of some of them
         # ("91-2345696 218+" read plainly is a Spanish fixed line).
@@ -388,34 +505,98 @@ def find_selectors_in_ocr(
         for s in [s for s in found if s.kind == "phone" and _national_within(s, span, n_digits)]:
             found.remove(s)
         if known(phones[0].e164, span):
-            return
+            return True
         found.append(Selector(
             "phone", phones[0].e164, text[span[0]:span[1]], "ocr", span,
             boxes=[t.box for t in tokens], alternatives=phones[0].alternatives, note=note,
         ))
+        return True
 
     alts = _second_readings(ocr, lines)
     for i, line in enumerate(lines):
         line_text = " ".join(t.norm for t in line)
         rtl = bool(_ARABIC_LETTER.search(line_text))
         for run in _digit_runs(line):
-            if _digits(run) >= 7 and (rtl or run[-1].norm.endswith("+")):
-                try_tokens(run, reverse=True, note="digit groups read in visual order")
+            # In visual order the "+" trails each international number: two numbers side by
+            # side ("5686 234 791 964+ 91-2345617 218+") part after each "+".
+            for piece in _split_after_plus(run):
+                if _digits(piece) >= 7 and (rtl or piece[-1].norm.endswith("+")):
+                    try_tokens(piece, reverse=True, note="digit groups read in visual order")
         if i + 1 < len(lines):
             # The second reading of either line may hold the groups the first one lost.
             for first in [line] + alts.get(i, []):
                 for second in [lines[i + 1]] + alts.get(i + 1, []):
                     tail = _edge_run(first, from_end=True)
                     head = _edge_run(second, from_end=False)
-                    if tail and head and _digits(tail + head) >= 8:
-                        try_tokens(tail + head, reverse=False,
-                                   note="number wrapped across two lines")
+                    # The second line may go on with another number after the wrapped one
+                    # ("12 34 28 20123491"): the head may stop before a long group.
+                    cuts = [len(head)] + [k for k in range(len(head) - 1, 0, -1)
+                                          if _digits(head[k:k + 1]) >= 6]
+                    for n in cuts if tail and head else []:
+                        if _digits(tail + head[:n]) >= 8 and try_tokens(
+                                tail + head[:n], reverse=False,
+                                note="number wrapped across two lines"):
+                            break
     _reconcile(found, ocr, lines, regions)
+    _prefer_local_region(found, lines, regions)
+    confs = {t.box: t.conf for t in all_tokens}
+    for sel in [s for s in found if s.kind == "phone" and _implausible(s.value)]:
+        # A plainly read "+" number from words Tesseract was sure of stays: it was written so.
+        low = any(confs.get(tuple(b), 0.0) < _SURE_CONF for b in sel.boxes or [None])
+        if sel.note or low or not _is_international(_normalise(sel.shown)[0]):
+            found.remove(sel)
     for sel in found:
         if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
             sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
     found.sort(key=lambda s: s.span)
     return found
+
+
+def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
+                         regions: Sequence[str]) -> None:
+    """Re-choose the region of an ambiguous national number by the lines around it: a
+    screenshot of a feed shows posts in several languages, and the hints for the whole item
+    follow the language most of its text is in. Only a clear language (or an international
+    number) in the three lines above, the line itself and the one below counts."""
+    for sel in found:
+        if sel.kind != "phone" or not sel.alternatives or _is_international(
+                _normalise(sel.shown)[0]):
+            continue
+        at = next((k for k, line in enumerate(lines)
+                   if line[0].start <= sel.span[0] <= line[-1].end), None)
+        if at is None:
+            continue
+        near = "\n".join(" ".join(t.norm for t in line) for line in lines[max(0, at - 3):at + 2])
+        if _script_language(near) is None and not _INTERNATIONAL.search(near):
+            continue
+        local = region_hints(near, None, regions)
+
+        def rank(e164: str, local: tuple[str, ...] = local) -> tuple[bool, int]:
+            num = phonenumbers.parse(e164)
+            region = phonenumbers.region_code_for_number(num)
+            order = local.index(region) if region in local else len(local)
+            return phonenumbers.number_type(num) not in _MOBILE, order
+
+        best = min([sel.value, *sel.alternatives], key=rank)
+        if best != sel.value:
+            sel.alternatives = [sel.value] + [a for a in sel.alternatives if a != best]
+            sel.value = best
+
+
+# Word confidence below which a reading is a guess; Tesseract gives sure words 85-96.
+_SURE_CONF = 70.0
+
+
+def _implausible(e164: str) -> bool:
+    """A number no one would give as a contact, but that a garbled line of OCR turns into: a
+    long run of one digit or hardly more than one digit in it ("+34 600 000 000")."""
+    nsn = e164[1:]
+    try:
+        nsn = str(phonenumbers.parse(e164).national_number)
+    except phonenumbers.NumberParseException:
+        pass
+    longest = max(len(m.group()) for m in re.finditer(r"(\d)\1*", nsn))
+    return longest >= 6 or len(set(nsn)) <= 2
 
 
 # Tesseract's Arabic and Persian models misread Eastern digits (measured in
@@ -474,7 +655,7 @@ def _ocr_lines(ocr: OcrResult) -> tuple[list[list[_Token]], str]:
             pieces.append(" ")
             pos += 1
         norm, _ = _normalise(w.text)
-        lines[-1].append(_Token(pos, pos + len(w.text), norm, tuple(w.box)))
+        lines[-1].append(_Token(pos, pos + len(w.text), norm, tuple(w.box), float(w.conf)))
         pieces.append(w.text)
         pos += len(w.text)
     return lines, "".join(pieces)
@@ -494,6 +675,15 @@ def _digit_runs(line: list[_Token]) -> list[list[_Token]]:
     return runs
 
 
+def _split_after_plus(run: list[_Token]) -> list[list[_Token]]:
+    pieces: list[list[_Token]] = [[]]
+    for t in run:
+        pieces[-1].append(t)
+        if t.norm.endswith("+") and t is not run[-1]:
+            pieces.append([])
+    return pieces
+
+
 def _edge_run(line: list[_Token], from_end: bool) -> list[_Token]:
     seq = reversed(line) if from_end else iter(line)
     run: list[_Token] = []
@@ -507,6 +697,9 @@ def _edge_run(line: list[_Token], from_end: bool) -> list[_Token]:
 # -- second readings ----------------------------------------------------------------------------
 
 _NATIONAL_ONLY = re.compile(r"^[^+]*$")
+# The English model cannot read Arabic-Indic or Persian digits, so its reading of a line never
+# overrules a number written in them; a second reading in those digits (by their shapes) may.
+_EASTERN_DIGIT = re.compile("[\u0660-\u0669\u06f0-\u06f9]")
 
 
 def _overlap_y(a: Sequence[int], b: Sequence[int]) -> float:
@@ -544,10 +737,19 @@ def _second_readings(ocr: OcrResult, lines: list[list[_Token]]) -> dict[int, lis
         if best is None or _iou_y(boxes[best], box) < 0.3:
             continue
         start, end = lines[best][0].start, lines[best][-1].end
-        tokens = [_Token(start, end, _normalise(part)[0], tuple(box)) for part in text.split()]
+        tokens = [_Token(start, end, _normalise(part)[0], tuple(box), raw=part)
+                  for part in text.split()]
         if tokens:
             out.setdefault(best, []).append(tokens)
     return out
+
+
+def _shares_digits(digits: str, first: str, run: int = 4) -> bool:
+    """``digits`` and ``first`` have ``run`` digits in a row in common: a second reading fixes
+    a digit or two of a number the first pass saw, it does not find a number where the first
+    pass saw none (the English model reads Arabic words as digits now and then)."""
+    run = min(run, len(digits))
+    return any(digits[k:k + run] in first for k in range(len(digits) - run + 1))
 
 
 def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
@@ -561,16 +763,19 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
     alts = _second_readings(ocr, lines)
     for i, readings in alts.items():
         line_box = _line_box(lines[i])
+        first_digits = re.sub(r"\D", "", " ".join(t.norm for t in lines[i]))
         for tokens in readings:
-            text = " ".join(t.norm for t in tokens)
+            text = " ".join(t.raw or t.norm for t in tokens)
             second = [s for s in find_selectors(text, "ocr", regions)
                       if s.kind in ("phone", "whatsapp")]
             if not second:
                 continue
             values = {s.value for s in second}
+            eastern = any(_EASTERN_DIGIT.search(t.raw) for t in tokens)  # read by shapes
             for s in list(found):
                 if (s.kind == "phone" and s.value not in values and s.boxes
                         and not s.note and _NATIONAL_ONLY.match(s.shown)
+                        and (eastern or not _EASTERN_DIGIT.search(s.shown))
                         and not re.sub(r"\D", "", _normalise(s.shown)[0]).startswith("00")
                         and all(_overlap_y(b, line_box) >= 0.5 for b in s.boxes)):
                     found.remove(s)
@@ -582,6 +787,8 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 if s.value in have or ("+" not in s.shown and any(
                         digits.lstrip("0") in h for h in have)):
                     continue
+                if not eastern and not _shares_digits(digits, first_digits):
+                    continue  # words of another script read as digits ("9393 7500")
                 s.span = (tokens[0].start, tokens[0].end)  # the line; "shown" is as re-read
                 s.boxes = [tokens[0].box]
                 s.note = "read again with the English model"

@@ -167,3 +167,47 @@ def test_digit_shapes_reader_rejects_what_is_not_digits():
     text, distance = ocr.read_digit_shapes(crop("شماره"))
     assert distance > ocr._SHAPE_MAX_DISTANCE
     assert ocr.read_digit_shapes(Image.new("L", (40, 20), 255)) is None
+
+
+def test_digit_shapes_reader_parts_groups_at_a_dash():
+    from pathlib import Path
+
+    from PIL import ImageDraw, ImageFont
+
+    fonts = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+    font = ImageFont.truetype(str(fonts / "NotoNaskhArabic-Regular.ttf"), 30)
+
+    def crop(text: str) -> Image.Image:
+        img = Image.new("L", (400, 70), 255)
+        ImageDraw.Draw(img).text((380, 15), text, font=font, fill=0, anchor="ra",
+                                 direction="rtl")
+        return img
+
+    # Naskh has no hyphen: the dash is drawn as an empty box, taller than the digits.
+    assert ocr.read_digit_shapes(crop("٠٩١-٢٣٤٥٦١٧"))[0] == "2345617 091"
+    # A real dash (a flat bar) between two groups drawn close together.
+    img = Image.new("L", (400, 70), 255)
+    draw = ImageDraw.Draw(img)
+    draw.text((20, 15), "٠٩١", font=font, fill=0)
+    x = int(draw.textbbox((20, 15), "٠٩١", font=font)[2]) + 3
+    draw.rectangle((x, 37, x + 9, 39), fill=0)
+    draw.text((x + 12, 15), "٢٣٤٥", font=font, fill=0)
+    text, distance = ocr.read_digit_shapes(img)
+    assert text == "091 2345" and distance <= ocr._SHAPE_MAX_DISTANCE
+    # A long compact run keeps every digit, and a short group's tall digit between two zeros
+    # (small dots) is no box.
+    assert ocr.read_digit_shapes(crop("٠٧٩١٢٣٤٥٦٨٦"))[0] == "07912345686"
+    assert ocr.read_digit_shapes(crop("۰۷۰"))[0] == "070"
+
+
+def test_latin_digits_match_latin_shapes_better_than_eastern_ones():
+    from pathlib import Path
+
+    from PIL import ImageDraw, ImageFont
+
+    fonts = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+    img = Image.new("L", (200, 60), 255)
+    ImageDraw.Draw(img).text((10, 10), "5686", fill=0,
+                             font=ImageFont.truetype(str(fonts / "NotoSans-Regular.ttf"), 30))
+    latin, eastern = ocr.read_digit_shapes(img, latin=True), ocr.read_digit_shapes(img)
+    assert latin[0] == "5686" and latin[1] < eastern[1]

@@ -137,3 +137,24 @@ def test_other_ocr_settings_add_a_new_current_version_and_keep_the_old(case: Cas
     settings = {json.loads(s)["langs"] for (s,) in case.db.execute(
         "SELECT settings FROM ocr WHERE current = 1")}
     assert settings == {"eng"}
+
+
+def test_persian_item_reads_an_afghan_national_number_as_afghan(case: Case, tmp_path: Path):
+    import phonenumbers
+    from phonenumbers import PhoneNumberFormat, PhoneNumberType
+
+    example = phonenumbers.example_number_for_type("AF", PhoneNumberType.MOBILE)
+    national = "0" + str(example.national_number)[:-2] + "59"
+    afghan = phonenumbers.format_number(phonenumbers.parse(national, "AF"),
+                                        PhoneNumberFormat.E164)
+    posts = tmp_path / "posts.jsonl"
+    advert = f"برای رزرو جای قایق با ما تماس بگیرید {national}"
+    posts.write_text(json.dumps({"message": advert, "page": "Sea Star Travel (fictional)"},
+                                ensure_ascii=False), encoding="utf-8")
+    import_path(case, posts, "jsonl", "text=message,author=page")
+    analyse(case, ocr_langs=None)
+    (item,) = store.item_ids(case)
+    values = [r[0] for r in case.db.execute(
+        "SELECT value FROM selectors WHERE item_id = ? AND kind = 'phone' AND current = 1",
+        [item])]
+    assert values == [afghan]

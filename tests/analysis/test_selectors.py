@@ -336,3 +336,139 @@ def test_ocr_second_reading_of_a_wrapped_half_adds_no_other_number():
     # "91-2345696" alone is a valid Spanish fixed line; here it is the end of the Libyan number.
     assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
         (ly, "number wrapped across two lines")]
+
+
+# -- region hints per item and plausibility ------------------------------------------------------
+
+
+def example_mobile(region: str, last: str) -> tuple[str, str]:
+    """(national format with the last digits replaced, E.164) of the region's example mobile."""
+    num = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
+    national = str(num.national_number)
+    num = phonenumbers.parse("+" + str(num.country_code) + national[: -len(last)] + last)
+    assert phonenumbers.is_valid_number(num)
+    return (phonenumbers.format_number(num, PhoneNumberFormat.NATIONAL).replace(" ", ""),
+            phonenumbers.format_number(num, PhoneNumberFormat.E164))
+
+
+def test_region_hints_follow_script_language_and_other_numbers():
+    from analysis.selectors import region_hints
+
+    persian = "برای رزرو جای قایق با ما تماس بگیرید، پیش پرداخت لازم نیست"
+    assert region_hints(persian)[:2] == ("AF", "IR")
+    assert region_hints("Tekne için şimdi arayın, gidiş her gün")[0] == "TR"
+    libyan = example_mobile("LY", "17")[1]
+    arabic = f"للحجز اتصل على واتساب {libyan} أو على الرقم التالي"
+    assert region_hints(arabic)[0] == "LY"
+    assert region_hints("plain text")[:3] == DEFAULT_REGIONS[:3]
+    assert region_hints("anything", language="fa")[:2] == ("AF", "IR")
+    # Nothing is added or dropped: a region the caller did not hint stays out.
+    assert region_hints(persian, base=("IT", "GR")) == ("IT", "GR")
+    assert sorted(region_hints(arabic)) == sorted(DEFAULT_REGIONS)
+    with pytest.raises(TypeError, match="expects text"):
+        region_hints(None)  # type: ignore[arg-type]
+
+
+def test_afghan_national_number_in_a_persian_advert_is_afghan():
+    from analysis.selectors import region_hints
+
+    national, e164 = example_mobile("AF", "59")
+    assert national.startswith("07")
+    text = f"برای رزرو جای قایق با ما تماس بگیرید {national}"
+    # With the default order it reads as a Moroccan mobile, the Afghan reading kept aside.
+    (plain,) = phones(find_selectors(text))
+    assert plain.startswith("+212")
+    (sel,) = [s for s in find_selectors(text, region_hints=region_hints(text))
+              if s.kind == "phone"]
+    assert sel.value == e164 and plain in sel.alternatives
+
+
+def test_ocr_garbled_line_gives_no_repeated_digit_number():
+    ocr = ocr_result([["Sea", "Star", "Travel"], ["600000000", "ll"]])
+    assert phones(find_selectors(ocr.text)) == ["+34600000000"]
+    assert phones(find_selectors_in_ocr(ocr)) == []
+    # A number with ordinary digits on the same kind of line is kept.
+    ocr = ocr_result([["Sea", "Star", "Travel"], ["612345678", "ll"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+34612345678"]
+
+
+def test_ocr_repeated_digits_kept_when_written_in_full_and_read_surely():
+    ocr = ocr_result([["Call", "+34", "600", "000", "000"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+34600000000"]
+    ocr.words = [OcrWord(w.text, 30.0, w.box, w.block, w.par, w.line, w.word)
+                 for w in ocr.words]
+    assert phones(find_selectors_in_ocr(ocr)) == []
+
+
+def test_ocr_two_rtl_numbers_side_by_side_in_visual_order():
+    # "+964 791 234 5686" and "+218 91-2345617" in a right-to-left line, groups reversed.
+    ocr = ocr_result([["للاستفسار", "5686", "234", "791", "964+", "91-2345617", "218+"]])
+    assert sorted(phones(find_selectors_in_ocr(ocr))) == sorted(
+        [e164("IQ", "86"), e164("LY", "17")])
+    # The "+" that ends one number never starts the next: no "+91 2345617218".
+    assert "+912345617218" not in phones(find_selectors(ocr.text))
+
+
+def test_national_number_is_read_in_every_hinted_region():
+    from analysis.selectors import region_hints
+
+    # libphonenumber's matcher cuts this line differently per region: in TR it finds nothing
+    # after the Afghan number, in IT it finds an Italian fixed line.
+    text = f"{national('AF', '59').replace(' ', '')} 0501 23455 91"
+    hints = region_hints("", "fa")
+    assert phones(find_selectors(text, region_hints=hints)) == [
+        e164("AF", "59"), e164("TR", "91").replace("5691", "5591")]
+
+
+def test_ocr_number_region_follows_the_post_it_is_in():
+    from analysis.selectors import region_hints
+
+    ocr = ocr_result([
+        ["سفر", "آمن", "من", "الإسكندرية", "إلى", "اليونان", "يوجد", "أماكن", "يوم", "الثلاثاء"],
+        ["العائلات", "مرحب", "بها", "للاستفسار", intl("LY", "17")],
+        ["Golden", "Anchor", "Journeys", "(fictional)"],
+        ["سفر", "جديد", "شب", "یکشنبه", "به", "یونان", "از", "ترکیه"],
+        ["تماس", "4559", "070123"],
+    ])
+    hints = region_hints(ocr.text)
+    assert hints[0] == "LY"  # the item as a whole reads as Arabic with a Libyan number
+    found = {s.value: s for s in find_selectors_in_ocr(ocr, hints) if s.kind == "phone"}
+    assert set(found) == {e164("LY", "17"), e164("AF", "59")}
+    # Read by the item's hints it would be Moroccan; that reading stays as an alternative.
+    assert any(a.startswith("+212") for a in found[e164("AF", "59")].alternatives)
+
+
+def test_ocr_eastern_reading_beside_a_latin_number_is_its_own_number():
+    # The digit-shape reader's regrouping of a line: a Libyan number in Arabic-Indic digits,
+    # then the Iraqi number in Latin digits still in visual order.
+    line = f"{national('LY', '17').replace('-', ' ')}".translate(AR) + " 5686 234 791 964+"
+    assert phones(find_selectors(line)) == [e164("LY", "17")]
+    ocr = ocr_result([["للاستفسار", "5686", "234", "791", "964+"]])
+    ocr.words.insert(0, OcrWord("٢٣٤٥٦١٧٠٩١", 40.0, (0, 18, 8, 37), 1, 1, 1, 0))
+    ocr.text = "٢٣٤٥٦١٧٠٩١ " + ocr.text
+    assert phones(find_selectors_in_ocr(ocr)) == [e164("IQ", "86")]
+    with_second_reading(ocr, 1, line)
+    assert sorted(phones(find_selectors_in_ocr(ocr))) == sorted(
+        [e164("IQ", "86"), e164("LY", "17")])
+
+
+def test_ocr_english_reading_never_overrules_eastern_digits():
+    af = national("AF", "59").replace(" ", "").translate(FA)
+    ocr = ocr_result([["تماس", "واتساپ", af]])
+    with_second_reading(ocr, 1, f"{intl('TR', '91')} -2-")
+    assert sorted(phones(find_selectors_in_ocr(ocr, ("AF", "TR")))) == sorted(
+        [e164("AF", "59"), e164("TR", "91")])
+
+
+def test_ocr_wrapped_number_followed_by_another_number():
+    ocr = ocr_result([["Infos", "00212", "6", "50"], ["12", "34", "28", "20123491"]])
+    assert sorted(phones(find_selectors_in_ocr(ocr))) == sorted(
+        [e164("MA", "28"), e164("TN", "91")])
+
+
+def test_ocr_second_reading_finds_no_number_where_the_first_saw_no_digits():
+    ocr = ocr_result([["0", "يورو", "للاستفسار", "wa.me/" + e164("IQ", "86")[1:]]])
+    with_second_reading(ocr, 1, f"wa.me/{e164('IQ', '86')[1:]} jLuduwW 9393 7500")
+    assert phones(find_selectors_in_ocr(ocr)) == []
+    assert [s.value for s in find_selectors_in_ocr(ocr) if s.kind == "whatsapp"] == [
+        e164("IQ", "86")]
