@@ -44,10 +44,9 @@ from analysis import linking
 from evidence import bundle, store, views
 from evidence.case import Case
 from evidence.changes import ChangeSet
-from evidence.errors import TidelineError
 from evidence.progress import check
 from gui import workers
-from gui.commands import TagCommand, _Command
+from gui.commands import TagCommand, _Command, push_command
 from gui.item_model import format_time, kind_label
 from gui.network import NetworkWidget
 from gui.thumbnails import ThumbnailLoader
@@ -683,16 +682,7 @@ class ClustersWidget(QWidget):
     # -- writing ------------------------------------------------------------------------------
 
     def _push(self, command) -> bool:
-        if not self._writes_enabled:
-            self.error.emit("The case cannot be changed right now (it is read-only or busy).")
-            return False
-        try:
-            command.apply()
-        except TidelineError as exc:
-            self.error.emit(str(exc))
-            return False
-        self.undo_stack.push(command)
-        return True
+        return push_command(self.undo_stack, command, self._writes_enabled, self.error.emit)
 
     def _on_command_changes(self, changes: ChangeSet) -> None:
         self._show_detail()

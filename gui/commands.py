@@ -22,6 +22,21 @@ ChangeHandler = Callable[[ChangeSet], None]
 ErrorHandler = Callable[[str], None]
 
 
+def push_command(stack, command: QUndoCommand, writes_enabled: bool,
+                 on_error: ErrorHandler) -> bool:
+    """Apply ``command`` now and put it on ``stack`` for undo; a refused write is one sentence."""
+    if not writes_enabled:
+        on_error("The case cannot be changed right now (it is read-only or busy).")
+        return False
+    try:
+        command.apply()
+    except TidelineError as exc:
+        on_error(str(exc))
+        return False
+    stack.push(command)
+    return True
+
+
 class _Command(QUndoCommand):
     def __init__(self, case: Case, text: str, on_change: ChangeHandler,
                  on_error: ErrorHandler) -> None:

@@ -31,7 +31,13 @@ from evidence import store, views
 from evidence.case import Case
 from evidence.changes import ChangeSet
 from evidence.errors import TidelineError
-from gui.commands import AddNoteCommand, ItemDetailCommand, RemoveNoteCommand, TagCommand
+from gui.commands import (
+    AddNoteCommand,
+    ItemDetailCommand,
+    RemoveNoteCommand,
+    TagCommand,
+    push_command,
+)
 from gui.compare import MAX_ITEMS, CompareDialog
 from gui.detail_panel import ItemDetailWidget
 from gui.facets import FacetsWidget
@@ -389,16 +395,7 @@ class WorkstationWidget(QWidget):
     # -- writing ------------------------------------------------------------------------------
 
     def _push(self, command) -> bool:
-        if not self._writes_enabled:
-            self.error.emit("The case cannot be changed right now (it is read-only or busy).")
-            return False
-        try:
-            command.apply()
-        except TidelineError as exc:
-            self.error.emit(str(exc))
-            return False
-        self.undo_stack.push(command)
-        return True
+        return push_command(self.undo_stack, command, self._writes_enabled, self.error.emit)
 
     def tag_selection(self, name: str, add: bool = True) -> bool:
         ids = self.selected_ids()

@@ -14,6 +14,7 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from evidence import store
 from evidence.case import Case
@@ -130,3 +131,16 @@ def pngs():
 @pytest.fixture
 def bulk_items():
     return insert_bulk_items
+
+
+@pytest.fixture
+def errors(monkeypatch) -> list[tuple[str, str]]:
+    """Capture error boxes (title, sentence) instead of blocking on them."""
+    shown: list[tuple[str, str]] = []
+
+    def fake_warning(parent, title, text, *args, **kwargs):
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(fake_warning))
+    return shown

@@ -12,7 +12,6 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from PIL import Image, ImageDraw
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QWheelEvent
-from PySide6.QtWidgets import QMessageBox
 
 from evidence import store
 from evidence.case import Case
@@ -117,15 +116,6 @@ def build_linked_case(tmp_path: Path) -> dict:
 @pytest.fixture
 def linked(tmp_path: Path) -> dict:
     return build_linked_case(tmp_path)
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
-        lambda parent, title, text, *a, **k: shown.append((title, text))
-        or QMessageBox.StandardButton.Ok))
-    return shown
 
 
 @pytest.fixture

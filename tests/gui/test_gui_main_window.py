@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from evidence.case import Case
 from gui import main_window as main_window_module
@@ -15,19 +14,6 @@ from gui.new_case_dialog import NewCaseDialog, case_folder_problem
 from gui.recent import MAX_RECENT, RecentCases
 
 TITLE = "Sea Star Travel (fictional)"
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list[tuple[str, str]]:
-    """Capture error boxes instead of blocking on them."""
-    shown: list[tuple[str, str]] = []
-
-    def fake_warning(parent, title, text, *args, **kwargs):
-        shown.append((title, text))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(fake_warning))
-    return shown
 
 
 @pytest.fixture

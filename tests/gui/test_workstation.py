@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
 
 from evidence import store
 from evidence.case import Case
@@ -14,15 +13,6 @@ from gui.main_window import MainWindow
 from gui.workstation import WorkstationWidget
 
 TITLE = "Sea Star Travel (fictional)"
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list[tuple[str, str]]:
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
-        lambda parent, title, text, *a, **k: shown.append((title, text))
-        or QMessageBox.StandardButton.Ok))
-    return shown
 
 
 @pytest.fixture
