@@ -66,6 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TidelineError as e:
         _fail(e, args.debug)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader went away (`... | head`): not an error of ours; say nothing more.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except KeyboardInterrupt:
         print("Interrupted; work committed so far is kept.", file=sys.stderr)
         return EXIT_FAILED

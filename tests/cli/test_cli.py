@@ -60,3 +60,13 @@ def test_help_for_each_command():
     for cmd in ("new", "audit"):
         r = run(cmd, "--help")
         assert r.returncode == 0 and "usage" in r.stdout
+
+
+def test_a_reader_that_stops_early_is_not_an_error(tmp_path: Path):
+    case = tmp_path / "x.tideline"
+    run("new", str(case))
+    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "audit", str(case), "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # like `| head` exiting at once
+    _, err = proc.communicate(timeout=60)
+    assert b"Traceback" not in err and b"Unexpected error" not in err
