@@ -144,3 +144,24 @@ def errors(monkeypatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(QMessageBox, "warning", staticmethod(fake_warning))
     return shown
+
+
+@pytest.fixture
+def open_window(qtbot, settings, errors):
+    """open_window(case_path) -> a shown 1440x900 MainWindow on that case, closed afterwards."""
+    from gui.main_window import MainWindow
+
+    opened = []
+
+    def _open(case_path: Path):
+        win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
+        qtbot.addWidget(win)
+        win.resize(1440, 900)
+        win.show()
+        assert win.open_case(case_path)
+        opened.append(win)
+        return win
+
+    yield _open
+    for win in opened:
+        win.close()

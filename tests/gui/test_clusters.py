@@ -10,7 +10,6 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from evidence import bundle, store, views
 from evidence.case import Case
@@ -88,16 +87,8 @@ def built(tmp_path: Path, pngs) -> dict:
 
 
 @pytest.fixture
-def window(qtbot, settings, monkeypatch, built) -> MainWindow:
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
-        lambda *a, **k: QMessageBox.StandardButton.Ok))
-    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
-    qtbot.addWidget(win)
-    win.resize(1440, 900)
-    win.show()
-    assert win.open_case(built["path"])
-    yield win
-    win.close()
+def window(open_window, built) -> MainWindow:
+    return open_window(built["path"])
 
 
 def _open_clusters(window: MainWindow, qtbot):

@@ -119,14 +119,8 @@ def linked(tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def window(qtbot, settings, errors, linked) -> MainWindow:
-    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
-    qtbot.addWidget(win)
-    win.resize(1440, 900)
-    win.show()
-    assert win.open_case(linked["path"])
-    yield win
-    win.close()
+def window(open_window, linked) -> MainWindow:
+    return open_window(linked["path"])
 
 
 @pytest.fixture

@@ -15,16 +15,8 @@ from gui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, settings, case_info, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
-        lambda *a, **k: QMessageBox.StandardButton.Ok))
-    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
-    qtbot.addWidget(win)
-    win.resize(1440, 900)
-    win.show()
-    assert win.open_case(case_info[0])
-    yield win
-    win.close()
+def window(open_window, case_info):
+    return open_window(case_info[0])
 
 
 def _click(qtbot, ws, section: str, label_start: str) -> None:

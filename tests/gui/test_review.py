@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from evidence import audit, store, views
 from evidence.case import Case
@@ -35,16 +34,8 @@ def linked(tmp_path: Path) -> dict:
 
 
 @pytest.fixture
-def window(qtbot, settings, monkeypatch, linked) -> MainWindow:
-    monkeypatch.setattr(QMessageBox, "warning", staticmethod(
-        lambda *a, **k: QMessageBox.StandardButton.Ok))
-    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
-    qtbot.addWidget(win)
-    win.resize(1440, 900)
-    win.show()
-    assert win.open_case(linked["path"])
-    yield win
-    win.close()
+def window(open_window, linked) -> MainWindow:
+    return open_window(linked["path"])
 
 
 def _status(window: MainWindow, link_id: int) -> str:

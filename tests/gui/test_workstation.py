@@ -16,14 +16,8 @@ TITLE = "Sea Star Travel (fictional)"
 
 
 @pytest.fixture
-def window(qtbot, settings, errors, case_info) -> MainWindow:
-    win = MainWindow(settings=settings, actor="analyst-test", check_ocr_on_start=False)
-    qtbot.addWidget(win)
-    win.resize(1440, 900)
-    win.show()
-    assert win.open_case(case_info[0])
-    yield win
-    win.close()
+def window(open_window, case_info) -> MainWindow:
+    return open_window(case_info[0])
 
 
 def _focus_list(qtbot, ws: WorkstationWidget) -> None:
