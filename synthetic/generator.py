@@ -147,14 +147,24 @@ def _plan(n_files: int, seed: int, exports: bool, languages: tuple[str, ...]) ->
         raise ValueError(f"n_files={n_files} is too small; use at least 30 files.")
     n_camp = min(n_orig, max(len(languages), 2, math.ceil(n_orig / 3)))
     campaigns = []
+    # Every campaign has numbers of its own: the truth says which items belong together, and a
+    # number drawn twice (only the last 2-3 digits of an example number vary) would quietly
+    # make two campaigns one.
+    taken: set[str] = set()
     for i in range(n_camp):
         lang = languages[i % len(languages)]
         regions = LANG_REGIONS[lang]
-        phones = []
-        for _ in range(rng.randint(1, 3)):
+        phones: list[str] = []
+        want = rng.randint(1, 3)
+        for _ in range(50 * want):
+            if len(phones) == want:
+                break
             num = e164(make_phone(rng, rng.choice(regions)))
-            if num not in phones:
+            if num not in taken:
                 phones.append(num)
+                taken.add(num)
+        if not phones:
+            raise ValueError(f"could not draw a number of its own for campaign {i + 1}.")
         pages = []
         for _ in range(rng.randint(1, 3)):
             name = page_name(rng)

@@ -202,3 +202,10 @@ def test_missing_raqm_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(fonts.RaqmMissingError, match="Raqm"):
         generate(tmp_path / "z", 50)
     assert not (tmp_path / "z").exists()
+
+
+def test_no_two_campaigns_share_a_number(truth):
+    owners: dict[str, str] = {}
+    for camp in truth["campaigns"]:
+        for num in camp["phones"]:
+            assert owners.setdefault(num, camp["id"]) == camp["id"], num
