@@ -6,12 +6,18 @@ item), not every pair. Text links are found with MinHash LSH over character shin
 all pairs, and each is verified on the real shingle sets before it is kept. Clusters are the
 connected components over strong automatic links and confirmed links; rejected links never
 join anything and weak links are shown but not chained through.
+
+Screenshots of a feed often show two posts (analysis/posts.py): text is compared post by
+post, interface text that recurs across unrelated items is left out, and clusters join posts,
+not whole items, so a screenshot of two campaigns' posts sits in both campaigns' clusters
+instead of chaining them into one.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,6 +25,7 @@ from dataclasses import dataclass
 import phonenumbers
 from datasketch import MinHash, MinHashLSH
 
+from analysis import posts
 from evidence import store
 from evidence.case import Case
 from evidence.textnorm import normalise_for_similarity, shingles
@@ -103,21 +110,111 @@ def selector_links(case: Case) -> list[dict]:
     return found
 
 
+CHROME_MIN_GROUPS = 3  # an OCR line seen with this many unrelated numbers is the app's own text
+
+
 def item_texts(case: Case) -> dict[int, str]:
-    """Each item's advert text: post text, text found in the image, and its media's OCR."""
+    """Each item's advert text: post text, text found in the image, and its media's OCR
+    (the posts of a split screenshot one after the other, interface text left out)."""
     texts: dict[int, list[str]] = defaultdict(list)
+    for (item_id, _), text in sorted(part_texts(case).items()):
+        texts[item_id].append(text)
+    return {i: "\n".join(ts) for i, ts in texts.items()}
+
+
+def part_texts(case: Case, parts: dict[int, posts.ItemPosts] | None = None
+               ) -> dict[tuple[int, int], str]:
+    """The advert text of each (item, part), without the interface's own text.
+
+    A screenshot's text is the OCR inside each post's band and photo column, so the menus and
+    search boxes beside the posts never make two screenshots look alike, and each post of a
+    two-post feed is compared on its own text; a part with neither a photo nor a number is
+    left out. Other items keep their own text, the text found in their image and all their
+    media's OCR. OCR lines that are interface text anyway (``chrome_lines``) are left out.
+    """
+    parts = posts.item_posts(case) if parts is None else parts
+    own: dict[tuple[int, int], list[str]] = defaultdict(list)
     for item_id, text, in_image in case.db.execute(
         "SELECT id, text, text_in_image FROM items WHERE json_extract(coalesce(extra, '{}'),"
         " '$.service') IS NOT 1"
     ):
-        texts[item_id].extend(t for t in (text, in_image) if t)
-    for item_id, text in case.db.execute(
-        "SELECT DISTINCT s.item_id, o.text FROM sightings s JOIN ocr o"
+        own[(item_id, 0)].extend(t for t in (text, in_image) if t)
+    # A part of a screenshot with neither a photo nor a number is the app's header, a date
+    # or a footer, not a post: it makes no text link.
+    shown = {(i, k) for (i, _), ks in _selector_parts(case, parts).items() for k in ks}
+    read: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for item_id, sha, text, words in case.db.execute(
+        "SELECT DISTINCT s.item_id, s.media_sha256, o.text, o.words FROM sightings s JOIN ocr o"
         " ON o.media_sha256 = s.media_sha256 AND o.current = 1 WHERE s.item_id IS NOT NULL"
     ):
-        if text:
-            texts[item_id].append(text)
-    return {i: "\n".join(parts) for i, parts in texts.items()}
+        ip = parts.get(item_id)
+        mp = ip.media if ip else None
+        if mp is not None and mp.sha256 == sha and any(p.regions for p in mp.parts):
+            for k, part_text in enumerate(posts.part_texts(mp, posts.load_words(words))):
+                if mp.parts[k].regions or (item_id, k) in shown:
+                    read[(item_id, k)].extend(part_text.splitlines())
+        elif text:
+            read[(item_id, 0)].extend(text.splitlines())
+    chrome = chrome_lines(case, read)
+    out = {}
+    for unit in own.keys() | read.keys():
+        lines = own.get(unit, []) + [ln for ln in read.get(unit, []) if line_key(ln) not in chrome]
+        if lines:
+            out[unit] = "\n".join(lines)
+    return out
+
+
+def line_key(line: str) -> str:
+    """The words of an OCR line that say what it is: counters, clocks and OCR specks vary
+    from one capture to the next, so digits and one- or two-letter tokens are left out."""
+    return " ".join(re.findall(r"[^\W\d_]{3,}", normalise_for_similarity(line)))
+
+
+def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]]) -> set[str]:
+    """OCR lines that are the interface of an app, not an advert.
+
+    Such a line ("Like Comment Share", "Search Facebook", "1.2K subscribers", compared on its
+    words of three letters or more) recurs in screenshots of unrelated adverts. A line counts
+    as interface text when the items showing it fall into at least ``CHROME_MIN_GROUPS``
+    groups that share no phone number, handle or email; a reposted advert's lines recur in
+    items that share its number. Measured on the demo case: bench/RESULTS-clusters.md.
+    """
+    values: dict[int, set[str]] = defaultdict(set)
+    for item_id, kind, value in case.db.execute(
+        "SELECT item_id, kind, value FROM selectors WHERE current = 1"
+    ):
+        if kind in SELECTOR_LINK_KINDS:
+            values[item_id].add(value)
+    holders: dict[str, set[int]] = defaultdict(set)
+    for (item_id, _), lines in read.items():
+        if values.get(item_id):
+            for ln in lines:
+                key = line_key(ln)
+                if key:
+                    holders[key].add(item_id)
+    return {key for key, items in holders.items()
+            if len(items) >= CHROME_MIN_GROUPS
+            and _unrelated_groups(items, values) >= CHROME_MIN_GROUPS}
+
+
+def _unrelated_groups(items: set[int], values: dict[int, set[str]]) -> int:
+    """How many groups ``items`` make when items sharing a selector value are one group."""
+    parent = {i: i for i in items}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    first: dict[str, int] = {}
+    for i in items:
+        for v in values[i]:
+            if v in first:
+                parent[find(i)] = find(first[v])
+            else:
+                first[v] = i
+    return len({find(i) for i in items})
 
 
 def shared_passage(a: str, b: str, limit: int = 120) -> str:
@@ -127,51 +224,63 @@ def shared_passage(a: str, b: str, limit: int = 120) -> str:
     return passage if len(passage) <= limit else passage[: limit - 1] + "…"
 
 
-def text_links(case: Case, threshold: float = TEXT_THRESHOLD) -> list[dict]:
-    """Items whose normalised text is nearly the same advert, found with MinHash LSH."""
+Unit = tuple[int, int]  # (item id, part index)
+
+
+def text_links(case: Case, threshold: float = TEXT_THRESHOLD,
+               parts: dict[int, posts.ItemPosts] | None = None) -> list[dict]:
+    """Items whose normalised text is nearly the same advert, found with MinHash LSH.
+
+    Each post of a split screenshot is compared on its own; a link records which parts
+    matched (``details.part_pairs``) so clusters join those posts, not the whole screenshot.
+    """
     order = item_order(case)
-    norm: dict[int, str] = {}
-    sets: dict[int, set[str]] = {}
+    norm: dict[Unit, str] = {}
+    sets: dict[Unit, set[str]] = {}
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    hashes: dict[int, MinHash] = {}
-    for item_id, text in item_texts(case).items():
+    hashes: dict[Unit, MinHash] = {}
+    for unit, text in part_texts(case, parts).items():
         n = normalise_for_similarity(text)
         sh = shingles(n)
         if len(sh) < TEXT_MIN_SHINGLES:
             continue
         mh = MinHash(num_perm=NUM_PERM, seed=7)
         mh.update_batch([s.encode("utf-8") for s in sh])
-        norm[item_id], sets[item_id], hashes[item_id] = n, sh, mh
-        lsh.insert(str(item_id), mh)
+        norm[unit], sets[unit], hashes[unit] = n, sh, mh
+        lsh.insert(f"{unit[0]}:{unit[1]}", mh)
 
-    def jaccard(a: int, b: int) -> float:
+    def jaccard(a: Unit, b: Unit) -> float:
         return len(sets[a] & sets[b]) / len(sets[a] | sets[b])
 
-    parent: dict[int, int] = {}
+    def unit_of(key: str) -> Unit:
+        i, k = key.split(":")
+        return int(i), int(k)
 
-    def find(x: int) -> int:
+    parent: dict[Unit, Unit] = {}
+
+    def find(x: Unit) -> Unit:
         while parent.get(x, x) != x:
             parent[x] = parent.get(parent[x], parent[x])
             x = parent[x]
         return x
 
-    verified: dict[tuple[int, int], float] = {}
-    for item_id, mh in hashes.items():
-        for other in map(int, lsh.query(mh)):
-            if other <= item_id:
+    verified: dict[tuple[Unit, Unit], float] = {}
+    for unit, mh in hashes.items():
+        for other in map(unit_of, lsh.query(mh)):
+            if other <= unit or other[0] == unit[0]:
                 continue
-            sim = jaccard(item_id, other)
+            sim = jaccard(unit, other)
             if sim >= threshold:
-                verified[(item_id, other)] = sim
-                parent[find(item_id)] = find(other)
-    groups: dict[int, list[int]] = defaultdict(list)
-    for item_id in {i for pair in verified for i in pair}:
-        groups[find(item_id)].append(item_id)
-    found = []
+                verified[(unit, other)] = sim
+                parent[find(unit)] = find(other)
+    groups: dict[Unit, list[Unit]] = defaultdict(list)
+    for unit in {u for pair in verified for u in pair}:
+        groups[find(unit)].append(unit)
+    best: dict[tuple[int, int], dict] = {}
     for members in groups.values():
-        rep = min(members, key=lambda i: (order[i].when, i))
+        rep = min(members, key=lambda u: (order[u[0]].when, u))
         for other in members:
-            if other == rep:
+            if other[0] == rep[0]:
                 continue
             a, b = rep, other
             sim = verified.get((min(a, b), max(a, b)))
@@ -179,22 +288,33 @@ def text_links(case: Case, threshold: float = TEXT_THRESHOLD) -> list[dict]:
                 sim = jaccard(a, b)
                 if sim < threshold:
                     # Chained through a third copy: link to the copy it verified with.
-                    best = max(
+                    pair, sim = max(
                         ((p, s) for p, s in verified.items() if other in p),
                         key=lambda ps: ps[1],
                     )
-                    a = best[0][0] if best[0][1] == other else best[0][1]
-                    sim = best[1]
+                    a = pair[0] if pair[1] == other else pair[1]
+            key = (min(a[0], b[0]), max(a[0], b[0]))
+            parts_ab = {str(a[0]): a[1], str(b[0]): b[1]}
+            if key in best:
+                # Two posts of one screenshot match two posts of another: one link, both pairs.
+                if parts_ab not in best[key]["details"]["part_pairs"]:
+                    best[key]["details"]["part_pairs"].append(parts_ab)
+                if sim <= best[key]["score"]:
+                    continue
+                pairs = best[key]["details"]["part_pairs"]
+            else:
+                pairs = [parts_ab]
             passage = shared_passage(norm[a], norm[b])
-            found.append({
-                "kind": "text", "a": a, "b": b, "score": round(sim, 3),
+            best[key] = {
+                "kind": "text", "a": a[0], "b": b[0], "score": round(sim, 3),
                 "band": "strong" if sim >= 0.8 else "weak",
                 "why": f"nearly the same advert text (similarity {sim:.2f} of 5-character "
                        f"shingles, threshold {threshold:.2f}): «{passage}»",
                 "details": {"similarity": round(sim, 4), "threshold": threshold,
-                            "shared_passage": passage, "representative": rep},
-            })
-    return found
+                            "shared_passage": passage, "representative": rep[0],
+                            "part_pairs": pairs},
+            }
+    return list(best.values())
 
 
 def update_links(case: Case, kinds: Sequence[str] = ("phone", "handle", "email", "text")) -> dict:
@@ -236,13 +356,60 @@ def _joins(link: store.Link) -> bool:
                 and (link.details.get("partial") or link.details.get("verification")))
 
 
-def clusters(case: Case) -> list[dict]:
-    """Connected components of items over strong automatic and confirmed links.
+def _selector_parts(case: Case, parts: dict[int, posts.ItemPosts]
+                    ) -> dict[tuple[int, str], set[int]]:
+    """The parts of each item where each selector value is shown (by its OCR word boxes)."""
+    where: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for item_id, value, sha, boxes in case.db.execute(
+        "SELECT item_id, value, media_sha256, boxes FROM selectors WHERE current = 1"
+    ):
+        ip = parts.get(item_id)
+        if ip is None:
+            continue
+        try:
+            loaded = json.loads(boxes) if boxes else None
+        except ValueError:
+            loaded = None
+        k = ip.part_of_selector(sha, loaded)
+        if k is not None:
+            where[(item_id, value)].add(k)
+    return where
 
-    Image links join media, so every item that shows either photo is joined; items that
-    show the very same file are joined through it.
+
+def _assign_ids(found: list[tuple[list[int], int]],
+                order: dict[int, ItemOrder]) -> list[int]:
+    """Stable, unique cluster ids.
+
+    A cluster's id is its earliest item. When a split screenshot is the earliest item of two
+    clusters, the cluster holding its upper post (lower part index) keeps that id and the
+    other takes its own earliest item not already used as an id, in cluster order.
+    """
+    taken: set[int] = set()
+    ids = [0] * len(found)
+    for n in sorted(range(len(found)), key=lambda n: (order[found[n][0][0]].when,
+                                                       found[n][0][0], found[n][1])):
+        ordered = found[n][0]
+        ids[n] = next((i for i in ordered if i not in taken), ordered[0])
+        taken.add(ids[n])
+    return ids
+
+
+def clusters(case: Case) -> list[dict]:
+    """Connected components of posts over strong automatic and confirmed links.
+
+    The nodes are the posts of items (a two-post feed screenshot has two, every other item
+    one; analysis/posts.py) and the posts of media. A phone, handle or email link joins the
+    posts where each item shows the value; an image link joins the posts holding the matched
+    regions (a whole-image match of split screenshots joins post k to post k when both have as
+    many posts, else their posts with photos in order when those agree, else nothing); a text
+    link joins the posts whose text matched. A media joins each item that shows it, post by
+    post. An item is in every cluster one of its posts is in, and such items are listed in
+    ``shared_items`` (``parts`` says which posts of a split item are in the cluster); a manual
+    or confirmed link without a post named joins every post of both items, as the analyst
+    linked whole items.
     """
     order = item_order(case)
+    media_posts, parts = posts.case_posts(case)
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -260,27 +427,39 @@ def clusters(case: Case) -> list[dict]:
         if ra != rb:
             parent[ra] = rb
 
-    media_items: dict[str, set[int]] = defaultdict(set)
+    def item_parts(item: int) -> range:
+        ip = parts.get(item)
+        return range(ip.count if ip else 1)
+
+    def media_count(sha: str) -> int:
+        mp = media_posts.get(sha)
+        return mp.count if mp else 1
+
     for sha, item_id in case.db.execute(
         "SELECT media_sha256, item_id FROM sightings WHERE item_id IS NOT NULL"
     ):
-        media_items[sha].add(item_id)
-        union(f"m:{sha}", f"i:{item_id}")
+        ip = parts.get(item_id)
+        if ip is not None and ip.media is not None and ip.media.sha256 == sha:
+            for k in range(ip.count):
+                union(f"m:{sha}:{k}", f"i:{item_id}:{k}")
+        else:
+            for k in range(media_count(sha)):
+                union(f"m:{sha}:{k}", f"i:{item_id}:0")
+    where = _selector_parts(case, parts)
     for link in store.links(case, include_rejected=False):
         if not _joins(link):
             continue
-        if link.kind == "image":
-            union(f"m:{link.a}", f"m:{link.b}")
-        else:
-            union(f"i:{link.a}", f"i:{link.b}")
-    components: dict[str, set[int]] = defaultdict(set)
+        for a, b in _link_nodes(link, parts, media_posts, where, item_parts):
+            union(a, b)
+    components: dict[str, dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     media_of: dict[str, set[str]] = defaultdict(set)
     for node in list(parent):
         root = find(node)
-        if node.startswith("i:"):
-            components[root].add(int(node[2:]))
+        side, ref, k = node.split(":")
+        if side == "i":
+            components[root][int(ref)].add(int(k))
         else:
-            media_of[root].add(node[2:])
+            media_of[root].add(ref)
     items = {
         r["id"]: r for r in case.db.query("SELECT id, author FROM items")
     }
@@ -295,22 +474,103 @@ def clusters(case: Case) -> list[dict]:
             "SELECT item_id, value FROM item_edits WHERE current = 1 AND field = 'author'"
         )
     }
-    out = []
-    for root, members in components.items():
-        if len(members) < 2:
-            continue
+    kept = [(root, members) for root, members in components.items() if len(members) >= 2]
+    in_clusters: dict[int, int] = defaultdict(int)
+    for _, members in kept:
+        for i in members:
+            in_clusters[i] += 1
+    found = []
+    for root, members in kept:
         ordered = sorted(members, key=lambda i: (order[i].when, i))
+        found.append((ordered, min(members[ordered[0]]), root))
+    ids = _assign_ids([(o, k) for o, k, _ in found], order)
+    out = []
+    for cid, (ordered, _, root) in zip(ids, found, strict=True):
+        members = components[root]
         pages = sorted({p for i in ordered if (p := authors.get(i) or items[i]["author"])})
+        split = {i: sorted(members[i]) for i in ordered if len(item_parts(i)) > 1}
         out.append({
-            "id": ordered[0],
+            "id": cid,
             "items": ordered,
             "media": sorted(media_of.get(root, set())),
             "pages": pages,
-            "phones": sorted(set().union(*(phones[i] for i in ordered))),
+            "phones": sorted(set().union(*(_part_phones(i, members[i], phones, where)
+                                           for i in ordered))),
             "size": len(ordered),
+            "shared_items": [i for i in ordered if in_clusters[i] > 1],
+            "parts": {str(i): ks for i, ks in split.items()},
         })
     out.sort(key=lambda c: (-c["size"], c["id"]))
     return out
+
+
+def _part_phones(item: int, ks: set[int], phones: dict[int, set[str]],
+                 where: dict[tuple[int, str], set[int]]) -> set[str]:
+    """The numbers an item shows in the given posts (all of them when it is one post)."""
+    return {v for v in phones.get(item, ()) if not where.get((item, v)) or where[(item, v)] & ks}
+
+
+def _link_nodes(link: store.Link, parts: dict[int, posts.ItemPosts],
+                media_posts: dict[str, posts.MediaPosts],
+                where: dict[tuple[int, str], set[int]], item_parts) -> list[tuple[str, str]]:
+    """The pairs of post nodes a joining link unites."""
+    details = link.details or {}
+    if link.kind == "image":
+        regions = details.get("regions") or {}
+        ka = _region_part(media_posts.get(link.a), regions.get(link.a))
+        kb = _region_part(media_posts.get(link.b), regions.get(link.b))
+        if ka is not None and kb is not None:
+            return [(f"m:{link.a}:{ka}", f"m:{link.b}:{kb}")]
+        # A whole-image match of a split image: post k to post k when both have as many
+        # posts, else the posts that hold photos, in order, when those agree.
+        sides = []
+        for sha, k in ((link.a, ka), (link.b, kb)):
+            mp = media_posts.get(sha)
+            if k is not None:
+                sides.append(([k], [k]))
+            elif mp is None:
+                sides.append(([0], [0]))
+            else:
+                sides.append((list(range(mp.count)), [p.index for p in mp.parts if p.regions]))
+        (all_a, photo_a), (all_b, photo_b) = sides
+        pairs = (zip(all_a, all_b, strict=True) if len(all_a) == len(all_b)
+                 else zip(photo_a, photo_b, strict=True) if len(photo_a) == len(photo_b)
+                 else ())
+        return [(f"m:{link.a}:{x}", f"m:{link.b}:{y}") for x, y in pairs]
+        return []
+    try:
+        a, b = int(link.a), int(link.b)
+    except ValueError:
+        return []
+    if link.kind == "text" and details.get("part_pairs"):
+        return [(f"i:{a}:{int(p.get(str(a), 0))}", f"i:{b}:{int(p.get(str(b), 0))}")
+                for p in details["part_pairs"] if isinstance(p, dict)]
+    values = details.get("values") or []
+    if link.kind in ("phone", "handle", "email") and values:
+        pairs = []
+        for v in values:
+            pa = where.get((a, v)) or ({0} if len(item_parts(a)) == 1 else set())
+            pb = where.get((b, v)) or ({0} if len(item_parts(b)) == 1 else set())
+            pairs += [(f"i:{a}:{ka}", f"i:{b}:{kb}") for ka in pa for kb in pb]
+        return pairs
+    return [(f"i:{a}:{ka}", f"i:{b}:{kb}") for ka in item_parts(a) for kb in item_parts(b)]
+
+
+def _region_part(mp: posts.MediaPosts | None, region: object) -> int | None:
+    """The post holding a matched region; None for a whole-image match of a split image."""
+    if mp is None:
+        return 0
+    if not isinstance(region, dict):
+        return 0 if mp.count == 1 else None
+    rid = region.get("region")
+    if region.get("kind") == "photo" and isinstance(rid, int):
+        k = mp.part_of_region(rid)
+        if k is not None:
+            return k
+    box = region.get("box")
+    if region.get("kind") != "whole" and isinstance(box, list) and len(box) == 4:
+        return mp.part_of_box(box)
+    return 0 if mp.count == 1 else None
 
 
 def links_json(case: Case, kind: str | None = None) -> list[dict]:

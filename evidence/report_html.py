@@ -146,8 +146,15 @@ def _pair(r: ReportInput, link: dict, items: Mapping[str, dict],
     return head + why + '<div class="pair">' + "".join(sides) + "</div>"
 
 
-def _cluster(r: ReportInput, c: Mapping) -> str:
+def _cluster(r: ReportInput, c: Mapping, also_in: Mapping[str, list[str]] | None = None) -> str:
     shown = list(c.get("items", []))
+    # A screenshot of two posts is in the cluster of each post it shows: say so beside it.
+    shared = [
+        f'<a href="#item-{_e(i)}">item {_e(i)}</a> (also in '
+        + ", ".join(f'<a href="#cluster-{_e(o)}">cluster {_e(o)}</a>' for o in others) + ")"
+        for i in shown
+        if (others := [o for o in (also_in or {}).get(str(i), []) if o != str(c["id"])])
+    ]
     of_case = c.get("items_in_case", len(shown))
     count = (f"{len(shown)} items" if of_case == len(shown)
              else f"{len(shown)} of its {of_case} items are in this bundle")
@@ -166,6 +173,8 @@ def _cluster(r: ReportInput, c: Mapping) -> str:
         f'<tr><th>Phone numbers</th><td>{_e(", ".join(c.get("phones", [])) or "—")}</td></tr>',
         f"<tr><th>Items</th><td>{item_links or '—'}</td></tr>",
         f'<tr><th>Files</th><td>{len(c.get("media", []))}</td></tr>',
+        *([f"<tr><th>Items showing posts of other clusters too</th><td>{', '.join(shared)}"
+           "</td></tr>"] if shared else []),
         "</table>",
         f'<div class="thumbs">{thumbs}</div>'
         + (f'<p class="meta">and {more} more files</p>' if more > 0 else ""),
@@ -213,7 +222,11 @@ def render_report(r: ReportInput) -> str:
         out.append(f"<p>{len(r.clusters)} cluster{'s touch' if many else ' touches'} this "
                    f"scope; <code>clusters.json</code> lists {'them' if many else 'it'}, and "
                    "<code>referral.csv</code> gives each page and post with its cluster.</p>")
-    out.extend(_cluster(r, c) for c in r.clusters)
+    also_in: dict[str, list[str]] = {}
+    for c in r.clusters:
+        for i in c.get("items", []):
+            also_in.setdefault(str(i), []).append(str(c["id"]))
+    out.extend(_cluster(r, c, also_in) for c in r.clusters)
     out.append('<h2 id="pairs">Linked pairs</h2>')
     if not r.links:
         out.append("<p>No links between items in this scope.</p>")

@@ -78,6 +78,8 @@ class ClusterSummary:
     media: list[str]
     earliest: str | None
     earliest_field: str
+    # Items shown in other clusters too (a screenshot of two posts): item -> those clusters.
+    also_in: dict[int, list[int]] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -91,6 +93,7 @@ class TimelineEntry:
     lane_index: int
     column: int
     reference: bool
+    also_in: list[int] = field(default_factory=list)  # other clusters this item is in
 
 
 @dataclass
@@ -107,17 +110,32 @@ def load_clusters(case_path: Path, *, progress: object = None,
     with Case.open(case_path, readonly=True) as case:
         found = linking.clusters(case)
         check(cancel)  # type: ignore[arg-type]
-        first = {m.id: m for m in views.cluster_members(case, [c["id"] for c in found])}
+        first = {m.id: m for m in views.cluster_members(case, [c["items"][0] for c in found])}
+    clusters_of: dict[int, list[int]] = {}
+    for c in found:
+        for i in c.get("shared_items", []):
+            clusters_of.setdefault(i, []).append(c["id"])
     out = []
     for c in found:
-        ref = first.get(c["id"])
+        ref = first.get(c["items"][0])
+        also = {i: [o for o in clusters_of[i] if o != c["id"]]
+                for i in c.get("shared_items", [])}
         out.append(ClusterSummary(c["id"], list(c["items"]), list(c["pages"]),
                                   list(c["phones"]), list(c["media"]),
-                                  ref.when if ref else None, ref.when_field if ref else ""))
+                                  ref.when if ref else None, ref.when_field if ref else "",
+                                  also))
     return out
 
 
-def timeline_entries(members: Sequence[views.ClusterMember]) -> list[TimelineEntry]:
+def _also_in_text(others: Sequence[int]) -> str:
+    if not others:
+        return ""
+    return ("This item shows more than one post; it is also in cluster "
+            + ", ".join(f"#{o}" for o in others) + ".")
+
+
+def timeline_entries(members: Sequence[views.ClusterMember],
+                     also_in: dict[int, list[int]] | None = None) -> list[TimelineEntry]:
     """Members in time order (as given), in lanes by page; lanes are ordered by their earliest
     member, and the first member is the cluster's reference.
 
@@ -133,7 +151,8 @@ def timeline_entries(members: Sequence[views.ClusterMember]) -> list[TimelineEnt
         index = lanes.setdefault(lane, len(lanes))
         column = max(column, last_in_lane.get(index, -1) + 1)
         last_in_lane[index] = column
-        out.append(TimelineEntry(m, lane, index, column, n == 0))
+        out.append(TimelineEntry(m, lane, index, column, n == 0,
+                                 list((also_in or {}).get(m.id, []))))
     return out
 
 
@@ -316,7 +335,7 @@ class TimelineView(QGraphicsView):
         card.setToolTip("\n".join(x for x in (
             f"Item #{m.id} ({kind_label(m.kind)})", m.page or NO_PAGE,
             f"{when}: {which}" + (f" ({caveat})" if caveat else ""), shown, m.snippet,
-            "Click to select it in the items view") if x))
+            _also_in_text(e.also_in), "Click to select it in the items view") if x))
         self.scene().addItem(card)
         thumb_box = QGraphicsRectItem(6, 6, THUMB_PX, THUMB_PX, card)
         thumb_box.setBrush(QBrush(palette.alternateBase().color()))
@@ -347,6 +366,9 @@ class TimelineView(QGraphicsView):
                  (which, palette.placeholderText().color())]
         if caveat:
             lines.append((caveat, QColor("#9a6700")))
+        if e.also_in:
+            lines.append(("Also in " + ", ".join(f"#{o}" for o in e.also_in),
+                          QColor("#7c3aed")))
         if m.phones:
             lines.append((", ".join(m.phones), QColor("#b4233a")))
         for n, (text, colour) in enumerate(lines[:4]):
@@ -619,7 +641,12 @@ class ClustersWidget(QWidget):
         self.table.setRowCount(len(self.clusters))
         for row, c in enumerate(self.clusters):
             self.table.setItem(row, 0, _cell(f"#{c.id}", c.id))
-            self.table.setItem(row, 1, _cell(str(c.size)))
+            size = _cell(f"{c.size} ({len(c.also_in)} shared)" if c.also_in else str(c.size),
+                         c.size)
+            if c.also_in:
+                size.setToolTip(_also_in_text(sorted({o for v in c.also_in.values() for o in v}))
+                                .replace("This item shows", "Some items show"))
+            self.table.setItem(row, 1, size)
             self.table.setItem(row, 2, _cell(str(len(c.pages))))
             self.table.setItem(row, 3, _cell(str(len(c.phones))))
             earliest = format_time(c.earliest) if c.earliest else "unknown"
@@ -642,10 +669,14 @@ class ClustersWidget(QWidget):
             self._update_actions()
             return
         self.members = views.cluster_members(self.reader, c.items)
-        entries = timeline_entries(self.members)
+        entries = timeline_entries(self.members, c.also_in)
         self.timeline.show_entries(entries)
         self.network.show_cluster(self.members, views.cluster_edges(self.reader, c.items))
         rec = recurring(self.members)
+        if c.also_in:
+            # A screenshot of several posts also shows the other posts' numbers: list only
+            # the numbers of the posts in this cluster.
+            rec.phones = [p for p in rec.phones if p[0] in set(c.phones)]
         self.phones_table.setRowCount(len(rec.phones))
         for row, (value, shown, count) in enumerate(rec.phones):
             cell = _cell(value)
@@ -670,9 +701,12 @@ class ClustersWidget(QWidget):
         tags = views.item_tag_names(self.reader, self.current.items)
         shared = set.intersection(*(tags.get(i, set()) for i in self.current.items))
         tag_text = f" Tags on every item: {', '.join(sorted(shared))}." if shared else ""
+        also = self.current.also_in
+        shared_text = (f" {len(also)} item(s) show posts of other clusters too (a screenshot of "
+                       f"several posts is in the cluster of each post it shows)." if also else "")
         self.detail_label.setText(
             f"Reference (earliest) item #{ref.id}: {when}, {which}. Ordered by posted time, "
-            f"else capture time.{tag_text}")
+            f"else capture time.{tag_text}{shared_text}")
 
     def _update_actions(self) -> None:
         on = self._writes_enabled and self.current is not None
