@@ -458,7 +458,8 @@ def export_bundle(
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _referral_rows(items: Sequence[dict], cluster_of: Mapping[int, str]) -> list[list[object]]:
+def _referral_rows(items: Sequence[dict], cluster_of: Mapping[int, Sequence[str]]
+                   ) -> list[list[object]]:
     """One row per page/account and one per post URL, each with the evidence behind it."""
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for it in items:
@@ -473,7 +474,8 @@ def _referral_rows(items: Sequence[dict], cluster_of: Mapping[int, str]) -> list
         # was received; ISO 8601 UTC strings sort in time order.
         seen = sorted(t for it in members if (t := it.get("posted_at") or it.get("captured_at")))
         phones = sorted(set().union(*(_phones(it) for it in members)))
-        clusters = sorted({cluster_of[it["id"]] for it in members if it["id"] in cluster_of},
+        # A screenshot of a feed is in the cluster of every post it shows.
+        clusters = sorted({c for it in members for c in cluster_of.get(it["id"], ())},
                           key=lambda c: int(c) if c.isdigit() else 0)
         rows.append([
             kind, page, url, len(members), " ".join(str(it["id"]) for it in members),
@@ -669,7 +671,10 @@ def _build_bag(case: Case, bag_dir: Path, scope: ExportScope, progress: Progress
     _write_json(data / "links.json", links)
     scoped_clusters = _clusters_in_scope(clusters, items)
     _write_json(data / "clusters.json", scoped_clusters)
-    cluster_of = {i: c["id"] for c in reversed(scoped_clusters) for i in c["items"]}
+    cluster_of: dict[int, list[str]] = {}
+    for c in scoped_clusters:
+        for i in c["items"]:
+            cluster_of.setdefault(i, []).append(c["id"])
     _write_csv(
         data / "referral.csv",
         ["record", "page", "url", "item_count", "item_ids", "phones", "cluster_ids",

@@ -873,10 +873,19 @@ def test_referral_page_row_spans_first_and_last_seen():
          "posted_at": "2024-05-03T09:00:00Z", "captured_at": None, "selectors": [], "media": []},
         {"id": 2, "author": "Sea Star Travel (fictional)", "url": None, "posted_at": None,
          "captured_at": "2024-04-28T08:00:00Z", "selectors": [], "media": []},
-    ], {2: "2"})
+    ], {2: ["2"]})
     page = next(r for r in rows if r[0] == "page")
     assert page[3:9] == [2, "1 2", "", "2", "2024-04-28T08:00:00Z", "2024-05-03T09:00:00Z"]
     assert [r[0] for r in rows].count("post") == 1
+
+
+def test_referral_names_every_cluster_of_a_screenshot_of_two_posts():
+    # A feed screenshot showing two campaigns' posts is in both clusters.
+    rows = bundle._referral_rows([
+        {"id": 5, "author": "Sea Star Travel (fictional)", "url": None,
+         "posted_at": None, "captured_at": "2024-04-28T08:00:00Z", "selectors": [], "media": []},
+    ], {5: ["12", "5"]})
+    assert rows[0][6] == "5 12"
 
 
 def test_provenance_of_each_original(built):
