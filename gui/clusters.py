@@ -371,6 +371,10 @@ class TimelineView(QGraphicsView):
                           QColor("#7c3aed")))
         if m.phones:
             lines.append((", ".join(m.phones), QColor("#b4233a")))
+        if len(lines) > 4:
+            # Four lines fit; the number and the other clusters matter more than where the
+            # time came from, which the tooltip still says.
+            del lines[1]
         for n, (text, colour) in enumerate(lines[:4]):
             line = QGraphicsSimpleTextItem(self._elide(text, 26), card)
             line.setFont(small)

@@ -218,3 +218,40 @@ def test_a_case_without_links_says_there_are_no_clusters(qtbot, settings, tmp_pa
     assert "No clusters yet" in clusters.title_label.text()
     assert not clusters.export_button.isEnabled()
     win.close()
+
+
+def test_a_screenshot_of_two_posts_is_shown_in_both_clusters(open_window, built, qtbot,
+                                                              monkeypatch):
+    # Which posts a screenshot shows is worked out in analysis/posts.py (tested there); here
+    # the clusters it yields overlap on item a, as a two-post feed screenshot would.
+    from PySide6.QtWidgets import QGraphicsRectItem, QGraphicsSimpleTextItem
+
+    from analysis import linking
+
+    a, b, c, d = built["a"], built["b"], built["c"], built["d"]
+    # Item a was captured with a file-name time (a caveat line) and shows a number too: five
+    # lines for a card that holds four.
+    with Case.open(built["path"]) as case:
+        _add_phone(case, a, built["phone"], built["phone"])
+        with case.transaction() as db:
+            db.execute("UPDATE items SET captured_at = '2026-03-05T09:00:00',"
+                       " captured_at_source = 'filename (local time, zone unknown)'"
+                       " WHERE id = ?", [a])
+    found = [
+        {"id": b, "items": [b, a, c], "media": [], "pages": [], "phones": [built["phone"]],
+         "size": 3, "shared_items": [a]},
+        {"id": d, "items": [d, a], "media": [], "pages": [], "phones": [built["other"]],
+         "size": 2, "shared_items": [a]},
+    ]
+    monkeypatch.setattr(linking, "clusters", lambda case: found)
+    window = open_window(built["path"])
+    clusters = _open_clusters(window, qtbot)
+    sizes = [clusters.table.item(r, 1).text() for r in range(clusters.table.rowCount())]
+    assert sorted(sizes) == ["2 (1 shared)", "3 (1 shared)"]
+    assert clusters.show_cluster(d)
+    card = next(i for i in clusters.timeline.scene().items()
+                if isinstance(i, QGraphicsRectItem) and i.data(0) == a)
+    texts = [t.text() for t in card.childItems() if isinstance(t, QGraphicsSimpleTextItem)]
+    assert f"Also in #{b}" in texts
+    assert any(built["phone"] in t for t in texts)  # the number still fits on the card
+    assert "other clusters too" in clusters.detail_label.text()
