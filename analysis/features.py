@@ -14,7 +14,10 @@ and described once. Uses opencv-python-headless (never the GUI build of OpenCV).
 from __future__ import annotations
 
 import math
+import multiprocessing as mp
 import time
+from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,12 +53,26 @@ MIN_SPREAD = 0.2
 # shown for review (weak) at or above all of WEAK_*. Look-alike scenes (the same room, the same
 # boat on another sea) share keypoints laid out alike; the pixels, once aligned, correlate less,
 # and the matches cover only the shared object, not the overlap.
-MIN_INLIERS = 42
+# Recalibrated with visual-word candidates in the set (46 was 42: more look-alike candidates).
+MIN_INLIERS = 46
 MIN_CORRELATION = 0.6
 MIN_COVERAGE = 0.05
+# Well covered: fewer inliers suffice when they are a large share of the keypoints where the
+# areas overlap (a crop or a half-visible photo shares few keypoints, but shares them all; a
+# look-alike scene matches on one drawn object only). Calibrated the same way, with MIN_* set.
+COVERED_INLIERS = 18
+COVERED_CORRELATION = 0.3
+COVERED_COVERAGE = 0.15
 WEAK_INLIERS = 18
 WEAK_CORRELATION = 0.6
 WEAK_COVERAGE = 0.0
+# Dense agreement: many inliers and pixels that agree once aligned confirm a pair even when the
+# inliers bunch in one band (ORB's keypoints gather in the busiest texture, so two copies that
+# share only a strip of the photo, half scrolled off against a crop, match only there). Chosen on
+# the non-held-out pairs that fail only MIN_SPREAD (bench/RESULTS-linking.md): from 60 inliers
+# at correlation 0.8, none was two different photos.
+DENSE_INLIERS = 60
+DENSE_CORRELATION = 0.8
 # The correlation is taken on small blurred copies: cheap, and deaf to JPEG noise.
 THUMB_SIDE = 96
 # Aligned areas must overlap by this share of the smaller one for the correlation to count.
@@ -95,11 +112,27 @@ class Verification:
     seconds: float
     correlation: float = 0.0
     coverage: float = 0.0
+    geometry_ok: bool = False  # scale and tilt plausible, whatever the inliers' spread
+    spread: float = 0.0  # the inliers' span over the narrower side of either area (0-1)
+
+    @property
+    def dense(self) -> bool:
+        """Confirmed by dense agreement (many inliers, aligned pixels alike), not by spread."""
+        return (self.geometry_ok and self.inliers >= DENSE_INLIERS
+                and self.correlation >= DENSE_CORRELATION and self.coverage >= MIN_COVERAGE)
 
     @property
     def confirmed(self) -> bool:
         return (self.homography_ok and self.inliers >= MIN_INLIERS
-                and self.correlation >= MIN_CORRELATION and self.coverage >= MIN_COVERAGE)
+                and self.correlation >= MIN_CORRELATION
+                and self.coverage >= MIN_COVERAGE) or self.covered or self.dense
+
+    @property
+    def covered(self) -> bool:
+        """Confirmed by a large share of the overlap's keypoints, with fewer inliers."""
+        return (self.homography_ok and self.inliers >= COVERED_INLIERS
+                and self.correlation >= COVERED_CORRELATION
+                and self.coverage >= COVERED_COVERAGE)
 
     @property
     def borderline(self) -> bool:
@@ -185,11 +218,14 @@ class FeatureCache:
     """Features of areas by (path, box), as shown and mirrored, each area decoded once.
 
     Both are described at once: most candidates that fail as shown are tried mirrored, and
-    keeping keypoints (about 40 KB an area) is cheaper than keeping pixels.
+    keeping keypoints (about 40 KB an area) is cheaper than keeping pixels. With
+    ``max_areas`` the least recently used areas are dropped past that many.
     """
 
-    def __init__(self) -> None:
-        self._features: dict[tuple, tuple[RegionFeatures, RegionFeatures]] = {}
+    def __init__(self, max_areas: int | None = None) -> None:
+        self._features: OrderedDict[tuple, tuple[RegionFeatures, RegionFeatures]] = \
+            OrderedDict()
+        self.max_areas = max_areas
 
     def __len__(self) -> int:
         return len(self._features)
@@ -197,9 +233,13 @@ class FeatureCache:
     def features(self, path: str | Path, box: tuple[int, int, int, int] | None,
                  mirrored: bool = False) -> RegionFeatures:
         key = (str(path), tuple(box) if box is not None else None)
-        if key not in self._features:
+        if key in self._features:
+            self._features.move_to_end(key)
+        else:
             grey = _area(Path(path), box)
             self._features[key] = (describe(grey), describe(np.ascontiguousarray(grey[:, ::-1])))
+            if self.max_areas is not None and len(self._features) > self.max_areas:
+                self._features.popitem(last=False)
         return self._features[key][1 if mirrored else 0]
 
 
@@ -229,16 +269,18 @@ def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
     scale = float(math.hypot(matrix[0, 0], matrix[1, 0]))
     rotation = float(math.degrees(math.atan2(matrix[1, 0], matrix[0, 0])))
     tilt = abs(((rotation + 45) % 90) - 45)
-    ok = 1 / MAX_SCALE <= scale <= MAX_SCALE and tilt <= MAX_TILT_DEGREES
-    if ok and inl.sum() >= 3:
-        for pts, (w, h) in ((src[inl], a.size), (dst[inl], b.size)):
-            span = pts.max(axis=0) - pts.min(axis=0)
-            if span[0] < MIN_SPREAD * w or span[1] < MIN_SPREAD * h:
-                ok = False
-    corr = _correlation(a, b, matrix) if ok else 0.0
-    cover = _coverage(a, b, matrix, int(inl.sum())) if ok else 0.0
+    geometry = 1 / MAX_SCALE <= scale <= MAX_SCALE and tilt <= MAX_TILT_DEGREES
+    spread = 0.0
+    if inl.sum() >= 3:
+        spread = min(float(((pts.max(axis=0) - pts.min(axis=0)) / np.array(size)).min())
+                     for pts, size in ((src[inl], a.size), (dst[inl], b.size)))
+    ok = geometry and inl.sum() >= 3 and spread >= MIN_SPREAD
+    # Correlation and coverage also when only the spread fails: the dense rule needs them.
+    corr = _correlation(a, b, matrix) if geometry else 0.0
+    cover = _coverage(a, b, matrix, int(inl.sum())) if geometry else 0.0
     return Verification(len(good), int(inl.sum()), bool(ok), round(scale, 3),
-                        round(rotation, 1), False, 0.0, round(corr, 3), round(cover, 3))
+                        round(rotation, 1), False, 0.0, round(corr, 3), round(cover, 3),
+                        bool(geometry), round(spread, 3))
 
 
 def _coverage(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray, inliers: int) -> float:
@@ -283,3 +325,55 @@ def verify_pair(path_a: str | Path, box_a: tuple[int, int, int, int] | None,
     Raises ``FeatureError`` with a one-sentence message if an image cannot be read.
     """
     return verify_features(cache or FeatureCache(), path_a, box_a, path_b, box_b)
+
+
+Area = tuple[str | Path, tuple[int, int, int, int] | None]
+# Areas a verification worker keeps described: jobs come sorted by their first area, so
+# recent areas are the ones asked for again.
+_WORKER_AREAS = 512
+# Below this many pairs, starting worker processes costs more than it saves.
+_POOL_MIN_PAIRS = 64
+_worker_cache: FeatureCache | None = None
+
+
+def _verify_chunk(jobs: list[tuple[str, tuple | None, str, tuple | None]]
+                  ) -> list[Verification | None]:
+    global _worker_cache
+    if _worker_cache is None:
+        _worker_cache = FeatureCache(max_areas=_WORKER_AREAS)
+    out: list[Verification | None] = []
+    for path_a, box_a, path_b, box_b in jobs:
+        try:
+            out.append(verify_features(_worker_cache, path_a, box_a, path_b, box_b))
+        except FeatureError:
+            out.append(None)
+    return out
+
+
+def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
+                cache: FeatureCache | None = None) -> list[Verification | None]:
+    """``verify_features`` for every ((path, box), (path, box)) pair, in order; None where an
+    area could not be read. With ``workers`` > 1 and enough pairs, the pairs are verified in a
+    spawn pool, in chunks of neighbouring pairs so each worker describes an area once for
+    many of its pairs; otherwise in this process with ``cache``."""
+    jobs = [(str(a[0]), tuple(a[1]) if a[1] is not None else None,
+             str(b[0]), tuple(b[1]) if b[1] is not None else None) for a, b in pairs]
+    if workers <= 1 or len(jobs) < _POOL_MIN_PAIRS:
+        cache = cache or FeatureCache()
+        out: list[Verification | None] = []
+        for path_a, box_a, path_b, box_b in jobs:
+            try:
+                out.append(verify_features(cache, path_a, box_a, path_b, box_b))
+            except FeatureError:
+                out.append(None)
+        return out
+    # Sorted by first area so a chunk shares areas; results are put back in the given order.
+    order = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], jobs[k][1] or (), k))
+    size = max(8, min(256, len(jobs) // (workers * 8) or 8))
+    chunks = [[jobs[k] for k in order[s:s + size]] for s in range(0, len(order), size)]
+    with mp.get_context("spawn").Pool(workers) as pool:
+        results = pool.map(_verify_chunk, chunks, chunksize=1)
+    out = [None] * len(jobs)
+    for k, v in zip(order, (v for chunk in results for v in chunk), strict=True):
+        out[k] = v
+    return out

@@ -15,12 +15,16 @@ works on any list of region records, so the benchmark runs it without a case.
 Given a verifier (analysis/features.py: ORB keypoints and a RANSAC transform), candidates
 outside the strong hash band, whole-area or partial, are checked by local features: confirmed
 ones are strong, borderline ones weak, the rest dropped. Strong whole-area hash matches need
-no second check. Verification runs in the calling process, nearest candidates first, at most
-``MAX_VERIFY`` of them.
+no second check. A second source of candidates does not go through hashes at all: areas that
+share many visual words (analysis/retrieval.py), which finds copies showing different parts
+of a photo. Verification runs in rounds (each media pair's best untried candidate per round,
+nearest hash candidates first, then the most similar by words), in a process pool when the
+verifier has one, at most ``MAX_VERIFY`` region pairs in all.
 """
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,8 +34,8 @@ import numpy as np
 from evidence import store
 from evidence.case import Case
 
-from . import features
-from .hashing import ImageHashes, hamming_hex, hex_to_bytes
+from . import features, retrieval
+from .hashing import ImageHashes, hamming_hex, hex_to_bytes, popcount
 from .linking import item_order
 from .ndindex import HammingIndex
 
@@ -56,8 +60,8 @@ PDQ_VERIFY = 104
 PHASH_VERIFY = 16
 PDQ_PARTIAL_VERIFY = 104
 PHASH_PARTIAL_VERIFY = 12
-# Verification costs milliseconds per pair; past this many the rest stay hash-only.
-MAX_VERIFY = 20000
+# Verification costs milliseconds per pair; past this many the rest stay unverified.
+MAX_VERIFY = 40000
 # Region pairs tried per media pair before it is given up.
 _TRIES_PER_PAIR = 3
 
@@ -94,6 +98,7 @@ class Candidate:
     phash: int
     transformed: bool  # matched through a mirrored or rotated variant
     partial: bool = False  # one region matched a window (a part) of the other
+    similarity: float | None = None  # found by shared visual words, not by hashes
 
 
 @dataclass
@@ -151,6 +156,7 @@ def _regions(case: Case) -> list[RegionRecord]:
            WHERE r.current = 1 ORDER BY r.id"""
     ).fetchall()
     by_id: dict[int, RegionRecord] = {}
+    dihedral: dict[int, dict[int, str]] = defaultdict(dict)
     for rid, sha, kind, x0, y0, x1, y1, score, algo, value, variant in rows:
         r = by_id.get(rid)
         if r is None:
@@ -160,7 +166,8 @@ def _regions(case: Case) -> list[RegionRecord]:
         if algo == "pdq" and variant == "original":
             r.pdq = value
         elif algo == "pdq" and variant.startswith("dihedral"):
-            r.variants.append(value)
+            # Kept in dihedral order (1..7), which the window search relies on for flips.
+            dihedral[rid][int(variant[len("dihedral"):] or 0)] = value
         elif algo == "phash" and variant == "original":
             r.phash = value
         elif algo == "phash" and variant == "mirror":
@@ -168,6 +175,8 @@ def _regions(case: Case) -> list[RegionRecord]:
         elif variant == "windows":
             # One row per region: "pdq:phash" of every window, space-separated.
             r.windows += [tuple(w.split(":", 1)) for w in value.split() if ":" in w]
+    for rid, found in dihedral.items():
+        by_id[rid].variants = [found[k] for k in sorted(found)]
     out = []
     for r in linkable(list(by_id.values())):
         if not r.pdq or not r.phash:
@@ -237,46 +246,119 @@ def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[
         return []
     index = HammingIndex(256)
     index.add(np.arange(len(win_rows), dtype=np.int64), hex_to_bytes(win_pdq, 256))
-    q_rows, hits, dists = index.query(hex_to_bytes([r.pdq for r in regions], 256), pdq_candidate)
-    best: dict[tuple[int, int], tuple[int, int]] = {}
-    for i, w, d in zip(q_rows.tolist(), hits.tolist(), dists.tolist(), strict=True):
-        j = win_rows[w]
-        if regions[i].media == regions[j].media:
-            continue
-        ph = hamming_hex(regions[i].phash, win_ph[w])
-        key = (min(i, j), max(i, j))
-        if key not in best or (d / 256 + ph / 64) < (best[key][0] / 256 + best[key][1] / 64):
-            best[key] = (d, ph)
-    return [Candidate(i, j, d, ph, False, True) for (i, j), (d, ph) in best.items()]
+    # Each region as it is, and flipped (PDQ's two flip variants; which one is the left-right
+    # mirror depends on the axis convention), so a mirrored crop finds the original's window.
+    q_region, q_hex, q_flip = [], [], []
+    for k, r in enumerate(regions):
+        q_region.append(k)
+        q_hex.append(r.pdq)
+        q_flip.append(False)
+        for h in r.variants[3:5]:
+            q_region.append(k)
+            q_hex.append(h)
+            q_flip.append(True)
+    q_rows, hits, dists = index.query(hex_to_bytes(q_hex, 256), pdq_candidate)
+    if len(q_rows) == 0:
+        return []
+    # Vectorised: at wide radii the hits run to millions.
+    media_no: dict[str, int] = {}
+    media = np.asarray([media_no.setdefault(r.media, len(media_no)) for r in regions])
+    i = np.asarray(q_region, dtype=np.int64)[q_rows]
+    j = np.asarray(win_rows, dtype=np.int64)[hits]
+    flip = np.asarray(q_flip, dtype=bool)[q_rows]
+    keep = media[i] != media[j]
+    i, j, flip, d, hits = i[keep], j[keep], flip[keep], dists[keep], hits[keep]
+    own = _phash_words([r.phash for r in regions])
+    mirrored = _phash_words([r.phash_mirror or r.phash for r in regions])
+    ph = popcount(np.where(flip, mirrored[i], own[i]) ^ _phash_words(win_ph)[hits]).astype(
+        np.int64)
+    # The nearest window match of each region pair, by PDQ and pHash together.
+    key = np.minimum(i, j) * len(regions) + np.maximum(i, j)
+    order = np.lexsort((d / 256 + ph / 64, key))
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    return [Candidate(min(a, b), max(a, b), dd, pp, ff, True)
+            for a, b, dd, pp, ff in zip(i[first].tolist(), j[first].tolist(),
+                                        d[first].tolist(), ph[first].tolist(),
+                                        flip[first].tolist(), strict=True)]
+
+
+def _phash_words(hexes: list[str]) -> np.ndarray:
+    """64-bit hex hashes as uint64 values."""
+    return hex_to_bytes(hexes, 64).view(">u8").astype(np.uint64).ravel()
 
 
 def _why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds, band: str,
          v: features.Verification | None) -> str:
     strong = band == "strong"
-    text = (f"{_describe(first, second)}: PDQ distance {c.pdq} of 256 (strong at "
+    if c.similarity is not None:
+        text = (f"{_describe(first, second)}: found by shared local features (visual-word "
+                f"similarity {c.similarity:.3f}, candidates from {retrieval.MIN_SIMILARITY:g}), "
+                f"not by hashes (PDQ distance {c.pdq} of 256, pHash distance {c.phash} of 64)")
+    else:
+        text = _hash_why(first, second, c, t, strong)
+    if v is not None:
+        text += (f"; {'confirmed' if strong else 'partly supported'} by {v.inliers} matching "
+                 f"features (RANSAC inliers, minimum {features.MIN_INLIERS}"
+                 + ("" if strong else f", review from {features.WEAK_INLIERS}")
+                 + f"; scale {v.scale:g}" + (", mirrored" if v.mirrored else "")
+                 + f"; aligned pixels correlate {v.correlation:.2f}"
+                 + (f"; inliers in one band, {v.spread:.0%} of the area, accepted as dense "
+                    f"agreement from {features.DENSE_INLIERS} inliers at correlation "
+                    f"{features.DENSE_CORRELATION:g}" if strong and not v.homography_ok else "")
+                 + (f"; {v.coverage:.0%} of the keypoints where they overlap match, accepted "
+                    f"from {features.COVERED_COVERAGE:.0%} with {features.COVERED_INLIERS} "
+                    "inliers" if strong and v.homography_ok and v.inliers < features.MIN_INLIERS
+                    else "")
+                 + ")")
+    return text
+
+
+def _hash_why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds,
+              strong: bool) -> str:
+    return (f"{_describe(first, second)}: PDQ distance {c.pdq} of 256 (strong at "
             f"{t.pdq_partial if c.partial else t.pdq_strong} or less), pHash distance "
             f"{c.phash} of 64 (threshold "
             f"{t.phash_partial if c.partial else t.phash_strong if strong else t.phash_weak})"
             + (", as a mirrored or rotated copy" if c.transformed else "")
             + (", one showing only part of the other" if c.partial else ""))
-    if v is not None:
-        text += (f"; {'confirmed' if strong else 'partly supported'} by {v.inliers} matching "
-                 f"features (RANSAC inliers, minimum {features.MIN_INLIERS}"
-                 + ("" if strong else f", review from {features.WEAK_INLIERS}")
-                 + f"; scale {v.scale:g}" + (", mirrored" if v.mirrored else "") + ")")
-    return text
+
+
+def _verify_batch(verify: Verifier, pairs: list[tuple[RegionRecord, RegionRecord]]
+                  ) -> list[features.Verification | None]:
+    many = getattr(verify, "many", None)
+    return many(pairs) if many is not None else [verify(a, b) for a, b in pairs]
+
+
+def similar_candidates(regions: list[RegionRecord],
+                       similar: list[retrieval.SimilarPair]) -> list[Candidate]:
+    """Candidates from pairs of areas that share visual words, with their hash distances."""
+    out = []
+    for p in similar:
+        a, b = regions[p.i], regions[p.j]
+        if a.media == b.media:
+            continue
+        if p.mirrored:
+            pdq = min([hamming_hex(a.pdq, b.pdq)] + [hamming_hex(a.pdq, h) for h in b.variants])
+            ph = min(hamming_hex(a.phash, b.phash_mirror), hamming_hex(a.phash_mirror, b.phash))
+        else:
+            pdq, ph = hamming_hex(a.pdq, b.pdq), hamming_hex(a.phash, b.phash)
+        out.append(Candidate(p.i, p.j, pdq, ph, p.mirrored, False, p.similarity))
+    return out
 
 
 def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | None = None,
-                       verify: Verifier | None = None,
-                       max_verify: int = MAX_VERIFY) -> dict[tuple[str, str], dict]:
+                       verify: Verifier | None = None, max_verify: int = MAX_VERIFY,
+                       similar: list[retrieval.SimilarPair] | None = None
+                       ) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media that show the same photo.
 
     ``regions`` should already be ``linkable``; keys are (media, media) in sorted order.
     Without ``verify`` the hash bands alone decide. With it, only strong whole-area hash
-    matches are taken on hashes; other candidates within the verification radii are linked
+    matches are taken on hashes; other candidates within the verification radii, and the
+    area pairs in ``similar`` (``retrieval.similar_pairs`` over the same regions), are linked
     strong when ``verify`` confirms them, weak when it is borderline, and dropped otherwise.
     ``verify`` may return None (the areas could not be compared): the candidate is dropped.
+    ``verify`` may have a ``many(pairs)`` method that verifies a list of pairs at once.
     """
     t = thresholds or Thresholds()
     radius = max(t.pdq_candidate, t.pdq_partial)
@@ -305,6 +387,8 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
             best[key]["verification"] = {"matches": v.matches, "inliers": v.inliers,
                                          "scale": v.scale, "rotation": v.rotation,
                                          "mirrored": v.mirrored,
+                                         "correlation": v.correlation,
+                                         "coverage": v.coverage, "spread": v.spread,
                                          "min_inliers": features.MIN_INLIERS}
 
     queue: list[Candidate] = []
@@ -319,45 +403,90 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
             queue.append(c)
     if verify is None:
         return best
-    # Nearest first, so the cap drops the least likely candidates.
+    # Nearest hash candidates first, then the most similar by words, so the cap drops the
+    # least likely; a region pair found both ways is verified once, as a hash candidate.
     queue.sort(key=lambda c: (c.pdq / 256 + c.phash / 64, c.i, c.j))
-    tries: dict[tuple[str, str], int] = defaultdict(int)
-    done = 0
+    queued = {(min(c.i, c.j), max(c.i, c.j)) for c in queue}
+    queue += [c for c in similar_candidates(regions, similar or [])
+              if (min(c.i, c.j), max(c.i, c.j)) not in queued]
+    # Each source of candidates gets its own tries per media pair: three near hash
+    # candidates that fail must not hide the one area pair the visual words found.
+    per_pair: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
     for c in queue:
-        if done >= max_verify:
+        per_pair[tuple(sorted((regions[c.i].media, regions[c.j].media)))].append(c)
+    done = 0
+    for round_ in range(_TRIES_PER_PAIR):
+        batch = []
+        for key, cands in per_pair.items():
+            if key in best and best[key]["band"] == "strong":
+                continue
+            for source in (False, True):
+                mine = [c for c in cands if (c.similarity is not None) == source]
+                if round_ < min(len(mine), _TRIES_PER_PAIR):
+                    batch.append(mine[round_])
+        batch = batch[:max(0, max_verify - done)]
+        if not batch:
             break
-        key = tuple(sorted((regions[c.i].media, regions[c.j].media)))
-        if (key in best and best[key]["band"] == "strong") or tries[key] >= _TRIES_PER_PAIR:
-            continue
-        tries[key] += 1
-        done += 1
-        v = verify(regions[c.i], regions[c.j])
-        if v is not None and v.confirmed:
-            keep(c, "strong", v)
-        elif v is not None and v.borderline:
-            keep(c, "weak", v)
+        done += len(batch)
+        results = _verify_batch(verify, [(regions[c.i], regions[c.j]) for c in batch])
+        for c, v in zip(batch, results, strict=True):
+            if v is not None and v.confirmed:
+                keep(c, "strong", v)
+            elif v is not None and v.borderline:
+                keep(c, "weak", v)
     return best
 
 
-def case_verifier(case: Case, cache: features.FeatureCache | None = None) -> Verifier:
+class CaseVerifier:
+    """Verifies region pairs by reading both areas from the case vault: one at a time in this
+    process (features kept in ``cache``), or a list at once with ``many`` (in a spawn pool of
+    ``workers`` processes when the list is long enough)."""
+
+    def __init__(self, case: Case, cache: features.FeatureCache | None = None,
+                 workers: int = 1) -> None:
+        self.case = case
+        self.cache = cache or features.FeatureCache()
+        self.workers = workers
+
+    def _area(self, r: RegionRecord) -> features.Area:
+        return self.case.vault.path_for(r.media), r.box
+
+    def __call__(self, a: RegionRecord, b: RegionRecord) -> features.Verification | None:
+        return self.many([(a, b)])[0]
+
+    def many(self, pairs: list[tuple[RegionRecord, RegionRecord]]
+             ) -> list[features.Verification | None]:
+        return features.verify_many([(self._area(a), self._area(b)) for a, b in pairs],
+                                    self.workers, self.cache)
+
+
+def case_verifier(case: Case, cache: features.FeatureCache | None = None,
+                  workers: int = 1) -> CaseVerifier:
     """A verifier that reads both areas from the case vault (features kept in ``cache``)."""
-    cache = cache or features.FeatureCache()
-
-    def verify(a: RegionRecord, b: RegionRecord) -> features.Verification | None:
-        try:
-            return features.verify_features(cache, case.vault.path_for(a.media), a.box,
-                                            case.vault.path_for(b.media), b.box)
-        except features.FeatureError:
-            return None
-
-    return verify
+    return CaseVerifier(case, cache, workers)
 
 
-def find_image_pairs(case: Case, verify: bool = True) -> dict[tuple[str, str], dict]:
-    """The best matching region pair for every two media of the case that show the same photo,
-    candidates outside the strong hash band checked by local features unless ``verify`` is
-    False."""
-    return pairs_from_regions(_regions(case), verify=case_verifier(case) if verify else None)
+def default_workers() -> int:
+    """Processes for describing and verifying areas: the cores, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def find_image_pairs(case: Case, verify: bool = True,
+                     workers: int | None = None) -> dict[tuple[str, str], dict]:
+    """The best matching region pair for every two media of the case that show the same photo.
+
+    Unless ``verify`` is False, candidates outside the strong hash band, and pairs of areas
+    that share visual words (analysis/retrieval.py), are checked by local features, in
+    ``workers`` processes (``default_workers()`` when None)."""
+    regions = _regions(case)
+    if not verify:
+        return pairs_from_regions(regions)
+    workers = default_workers() if workers is None else workers
+    words = retrieval.words_many([(case.vault.path_for(r.media), r.box) for r in regions],
+                                 workers)
+    similar = retrieval.similar_pairs(words, [r.media for r in regions])
+    return pairs_from_regions(regions, verify=case_verifier(case, workers=workers),
+                              similar=similar)
 
 
 def _media_order(case: Case) -> dict[str, tuple[str, int]]:
@@ -372,8 +501,8 @@ def _media_order(case: Case) -> dict[str, tuple[str, int]]:
     return out
 
 
-def image_links(case: Case) -> list[dict]:
-    pairs = find_image_pairs(case)
+def image_links(case: Case, workers: int | None = None) -> list[dict]:
+    pairs = find_image_pairs(case, workers=workers)
     order = _media_order(case)
     parent: dict[str, str] = {}
 
@@ -415,8 +544,8 @@ def image_links(case: Case) -> list[dict]:
     return found
 
 
-def update_image_links(case: Case) -> dict:
-    found = image_links(case)
+def update_image_links(case: Case, workers: int | None = None) -> dict:
+    found = image_links(case, workers)
     with case.transaction():
         store.replace_auto_links(case, ["image"], found)
         case.audit("links.updated", {"kinds": ["image"], "found": {"image": len(found)}})

@@ -1,7 +1,7 @@
 """Accuracy of image linking on the synthetic generator's labelled collection.
 
 Usage: python bench/link_accuracy.py [--n 600] [--seed 7] [--out DIR] [--workers 2]
-                                     [--no-calibrate]
+                                     [--hash-cache FILE] [--dump FILE] [--no-calibrate]
 
 Generates a labelled collection (or reuses ``--out`` when its truth.json matches ``--n`` and
 ``--seed``), hashes every file once with ``hash_image(..., windows=True)`` in a spawn pool, and
@@ -11,9 +11,12 @@ they share a source photo id in truth.json; a photo scrolled mostly off a screen
 ``visible_fraction`` below 0.5) does not count, and a pair joined only by such a photo is left
 out of both the positives and the negatives.
 
-Then verifies, with ORB keypoints and RANSAC (analysis/features.py), every candidate the
-linker would verify, once, and calibrates the verification limits (inliers, correlation,
-coverage) on non-held-out pairs; the linker is then run with the limits set in the module.
+Then describes every linkable area once with ORB (as shown and mirrored) and finds the area
+pairs that share visual words (analysis/retrieval.py), verifies with ORB keypoints and RANSAC
+(analysis/features.py) every candidate the linker would verify, hash candidates and
+visual-word ones, once each, in a spawn pool, and calibrates the verification limits
+(inliers, correlation, coverage) on non-held-out pairs; the linker is then run with the
+limits set in the module, without visual-word candidates (before) and with them (now).
 Hashes are cached in ``--out`` (keyed by the hashing code), so a rerun skips hashing.
 
 Reports pairwise precision and recall for the strong band and for strong + weak, overall and
@@ -44,7 +47,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from analysis import features, imagelinks  # noqa: E402
+from analysis import features, imagelinks, retrieval  # noqa: E402
 from analysis.hashing import HashingError, ImageHashes, hash_image  # noqa: E402
 
 STRATA = ("recompress", "rescale", "crop", "banner", "colour", "mirror", "phone_screenshot",
@@ -90,13 +93,15 @@ def _cache_path(folder: Path, windows: bool) -> Path:
     return folder / f".hash-cache-{tag}.pkl"
 
 
-def hash_all(folder: Path, rels: list[str], workers: int,
-             windows: bool = False) -> tuple[dict, float, float]:
+def hash_all(folder: Path, rels: list[str], workers: int, windows: bool = False,
+             cache: Path | None = None) -> tuple[dict, float, float]:
     """Hashes by relative path, wall seconds to hash, wall seconds to decode (baseline).
 
     Results and timings are kept in a cache file in ``folder`` and reused while the hashing
-    code is unchanged (the bench reports the timings measured when the cache was made)."""
-    cache = _cache_path(folder, windows)
+    code is unchanged (the bench reports the timings measured when the cache was made).
+    A ``cache`` file given explicitly is used whatever the hashing code, so two versions of
+    the linker can be compared on the very same hashes."""
+    cache = cache or _cache_path(folder, windows)
     if cache.exists():
         with cache.open("rb") as fh:
             cached = pickle.load(fh)
@@ -319,48 +324,64 @@ CORRELATION_GRID = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9]
 COVERAGE_GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]
 
 
-class VerifyLog:
-    """A verifier for ``pairs_from_regions`` that runs ORB once per region pair and keeps the
-    result, its cost, and the best plausible inlier count per media pair."""
+SIMILARITY_GRID = [0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
 
-    def __init__(self, folder: Path):
+
+class VerifyLog:
+    """A verifier for ``pairs_from_regions`` that runs ORB once per region pair (a list of
+    pairs at once in a spawn pool of ``workers``) and keeps the result, its cost, and every
+    plausible verification per media pair with the visual-word similarity of the region pair
+    (infinite for hash candidates, which do not depend on it). Verifications that pass only
+    by dense agreement are kept with inliers -1, so the inlier limits never count them."""
+
+    def __init__(self, folder: Path, workers: int = 1):
         self.folder = folder
-        self.cache = features.FeatureCache()
+        self.workers = workers
         self.results: dict[tuple[int, int], features.Verification | None] = {}
-        # (inliers, correlation, coverage) of every plausible verification of a media pair
-        self.found: dict[tuple[str, str], list[tuple[int, float, float]]] = defaultdict(list)
+        # (inliers, correlation, coverage, similarity) of plausible verifications of a pair
+        self.found: dict[tuple[str, str], list[tuple[int, float, float, float]]] = \
+            defaultdict(list)
+        self.similarity: dict[tuple[int, int], float] = {}  # retrieval-only region pairs
         self.seconds = 0.0
 
     def __call__(self, a: imagelinks.RegionRecord, b: imagelinks.RegionRecord):
-        key = (a.id, b.id)
-        if key not in self.results:
-            started = time.perf_counter()
-            try:
-                v = features.verify_features(self.cache, self.folder / a.media, a.box,
-                                             self.folder / b.media, b.box)
-            except features.FeatureError:
-                v = None
-            self.seconds += time.perf_counter() - started
-            self.results[key] = v
-            if v is not None and v.homography_ok:
+        return self.many([(a, b)])[0]
+
+    def many(self, pairs):
+        todo = [(a, b) for a, b in pairs if (a.id, b.id) not in self.results]
+        started = time.perf_counter()
+        got = features.verify_many([((self.folder / a.media, a.box),
+                                     (self.folder / b.media, b.box)) for a, b in todo],
+                                   self.workers)
+        self.seconds += time.perf_counter() - started
+        for (a, b), v in zip(todo, got, strict=True):
+            self.results[(a.id, b.id)] = v
+            if v is not None and (v.homography_ok or v.dense):
                 pair = (min(a.media, b.media), max(a.media, b.media))
-                self.found[pair].append((v.inliers, v.correlation, v.coverage))
-        return self.results[key]
+                sim = self.similarity.get((min(a.id, b.id), max(a.id, b.id)), float("inf"))
+                self.found[pair].append((v.inliers if v.homography_ok else -1, v.correlation,
+                                         v.coverage, sim, v.dense))
+        return [self.results[(a.id, b.id)] for a, b in pairs]
 
-    def passing(self, inliers: int, correlation: float,
-                coverage: float) -> set[tuple[str, str]]:
-        """Media pairs with a verification at or above all three."""
+    def passing(self, inliers: int, correlation: float, coverage: float,
+                similarity: float = 0.0) -> set[tuple[str, str]]:
+        """Media pairs with a verification at or above all four (or confirmed by dense
+        agreement or by coverage, whose limits are fixed in analysis/features.py, at the
+        similarity)."""
         return {k for k, vs in self.found.items()
-                if any(n >= inliers and c >= correlation and f >= coverage for n, c, f in vs)}
+                if any(((n >= inliers and c >= correlation and f >= coverage) or dense
+                        or (n >= features.COVERED_INLIERS and c >= features.COVERED_CORRELATION
+                            and f >= features.COVERED_COVERAGE))
+                       and s >= similarity for n, c, f, s, dense in vs)}
 
 
-def verify_all(records, thresholds, log: VerifyLog) -> dict:
+def verify_all(records, thresholds, log: VerifyLog, similar=None) -> dict:
     """Every candidate the linker would verify, verified (nothing confirmed, so no pair stops
     early); returns the hash-only strong pairs."""
     saved = features.MIN_INLIERS, features.WEAK_INLIERS
     features.MIN_INLIERS = features.WEAK_INLIERS = 10 ** 9
     try:
-        return imagelinks.pairs_from_regions(records, thresholds, verify=log)
+        return imagelinks.pairs_from_regions(records, thresholds, verify=log, similar=similar)
     finally:
         features.MIN_INLIERS, features.WEAK_INLIERS = saved
 
@@ -371,7 +392,8 @@ def calibrate_inliers(hash_strong: set, log: VerifyLog, scorer: Scorer) -> tuple
     strong + weak recall keeping strong + weak precision >= WEAK_PRECISION; non-held-out
     pairs only."""
     keep = scorer.calibration()
-    scores = {(n, c, f): scorer.score(hash_strong | log.passing(n, c, f), keep)
+    sim = retrieval.MIN_SIMILARITY
+    scores = {(n, c, f): scorer.score(hash_strong | log.passing(n, c, f, sim), keep)
               for n in INLIER_GRID[::2] for c in CORRELATION_GRID for f in COVERAGE_GRID}
 
     def pick(target: float, allowed) -> tuple | None:
@@ -451,6 +473,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--out", type=Path, default=None, help="folder to generate into or reuse")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--hash-cache", type=Path, default=None,
+                    help="reuse (or write) hashes in this file whatever the hashing code")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="write every verification (per media pair) to this pickle file")
     ap.add_argument("--no-calibrate", action="store_true",
                     help="skip the hash-threshold grid search (about two minutes)")
     args = ap.parse_args(argv)
@@ -461,7 +487,8 @@ def main(argv: list[str] | None = None) -> int:
     truth = ensure_collection(args.out, args.n, args.seed)
     t = load_truth(truth)
     # Window hashes change no other hash, so one hashing run serves both configurations.
-    hashes, hash_s, decode_s = hash_all(args.out, t.files, args.workers, windows=True)
+    hashes, hash_s, decode_s = hash_all(args.out, t.files, args.workers, windows=True,
+                                       cache=args.hash_cache)
     failed = {p: h for p, h in hashes.items() if not isinstance(h, ImageHashes)}
     records: list[imagelinks.RegionRecord] = []
     for path in t.files:
@@ -471,7 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     records = imagelinks.linkable(records)
     scorer = Scorer(t)
     started = time.perf_counter()
-    cand = CandidateTable(records, max(PDQ_GRID))
+    # Without calibration the table only serves the curves, up to the verification radius.
+    cand_radius = imagelinks.PDQ_VERIFY if args.no_calibrate else max(PDQ_GRID)
+    cand = CandidateTable(records, cand_radius)
     chosen = None if args.no_calibrate else calibrate(cand, scorer)
     calib_s = time.perf_counter() - started
     current = imagelinks.Thresholds()
@@ -482,19 +511,41 @@ def main(argv: list[str] | None = None) -> int:
     pairs = imagelinks.pairs_from_regions(records, current)
     strong = {k for k, p in pairs.items() if p["band"] == "strong"}
     kept = set(pairs)
-    # Local-feature verification: every candidate verified once, inlier counts calibrated on
-    # the non-held-out pairs, then the linker run with the counts set in analysis/features.py.
-    log = VerifyLog(args.out)
+    # Visual-word candidates: every linkable area described (as shown and mirrored) in a
+    # spawn pool, then similar pairs down to the lowest similarity on the grid.
+    started = time.perf_counter()
+    words = retrieval.words_many([(args.out / r.media, r.box) for r in records], args.workers)
+    words_s = time.perf_counter() - started
+    started = time.perf_counter()
+    similar_all = retrieval.similar_pairs(words, [r.media for r in records],
+                                          min_similarity=min(SIMILARITY_GRID))
+    similar_s = time.perf_counter() - started
+    similar = [p for p in similar_all if p.similarity >= retrieval.MIN_SIMILARITY]
+    # Local-feature verification: every candidate verified once (hash candidates first, then
+    # the visual-word ones), limits calibrated on the non-held-out pairs, then the linker run
+    # with the limits set in analysis/features.py, without and with visual-word candidates.
+    log = VerifyLog(args.out, args.workers)
     started = time.perf_counter()
     hash_only = verify_all(records, current, log)
+    verify_hash_s = time.perf_counter() - started
+    n_verified_hash = len(log.results)
+    log.similarity = {(records[p.i].id, records[p.j].id): p.similarity for p in similar_all}
+    log.similarity = {(min(k), max(k)): v for k, v in log.similarity.items()}
+    verify_all(records, current, log, similar_all)
     verify_s = time.perf_counter() - started
     hash_strong = {k for k, p in hash_only.items() if p["band"] == "strong"}
     strong_cal, weak_cal = calibrate_inliers(hash_strong, log, scorer)
-    pairs_v = imagelinks.pairs_from_regions(records, current, verify=log)
+    pairs_h = imagelinks.pairs_from_regions(records, current, verify=log)
+    strong_h = {k for k, p in pairs_h.items() if p["band"] == "strong"}
+    pairs_v = imagelinks.pairs_from_regions(records, current, verify=log, similar=similar)
     strong_v = {k for k, p in pairs_v.items() if p["band"] == "strong"}
     kept_v = set(pairs_v)
     n_verified = len(log.results)
-    n_described = len(log.cache)
+    if args.dump is not None:
+        with args.dump.open("wb") as fh:
+            pickle.dump({"found": dict(log.found), "hash_strong": hash_strong,
+                         "positives": t.positives, "ignored": t.ignored,
+                         "held_out": t.held_out, "strata": t.strata}, fh)
 
     kinds: dict[str, int] = defaultdict(int)
     for f in truth["files"]:
@@ -520,10 +571,18 @@ def main(argv: list[str] | None = None) -> int:
          f"PDQ_CANDIDATE={chosen.pdq_candidate}, PHASH_WEAK={chosen.phash_weak}, "
          f"PDQ_PARTIAL={chosen.pdq_partial}, PHASH_PARTIAL={chosen.phash_partial}."
          if chosen else "Hash-threshold calibration skipped (--no-calibrate)."), "",
+        f"Visual words (analysis/retrieval.py, {retrieval.WORD_TABLES} x {retrieval.WORD_BITS}-bit "
+        f"samples of ORB descriptors): {len(records)} areas described as shown and mirrored in "
+        f"{words_s:.1f} s wall with {args.workers} workers; similar pairs in {similar_s:.2f} s: "
+        f"{len(similar_all)} region pairs at similarity >= {min(SIMILARITY_GRID)}, "
+        f"{len(similar)} at >= {retrieval.MIN_SIMILARITY} (at most {retrieval.TOP_K} partners "
+        "an area).", "",
         f"Local-feature verification (ORB {features.ORB_FEATURES} features at "
-        f"{features.FEATURE_SIDE} px, RANSAC similarity): {n_verified} region pairs verified in "
-        f"{log.seconds:.1f} s in one process ({1000 * log.seconds / max(n_verified, 1):.1f} ms "
-        f"a pair, including describing {n_described} areas once each, as shown and mirrored); all verification "
+        f"{features.FEATURE_SIDE} px, RANSAC similarity) in a spawn pool of {args.workers}: "
+        f"{n_verified} region pairs ({n_verified_hash} hash candidates, the rest visual-word "
+        f"ones) in {log.seconds:.1f} s wall ({1000 * log.seconds / max(n_verified, 1):.1f} ms "
+        f"a pair, each worker describing the areas it is given once); hash candidates alone "
+        f"{verify_hash_s:.1f} s; all verification "
         f"{verify_s:.1f} s. Verification radii: whole-area PDQ <= {current.pdq_verify} and "
         f"pHash <= {current.phash_verify}, partial PDQ <= {current.pdq_partial_verify} and "
         f"pHash <= {current.phash_partial_verify}.", "",
@@ -535,7 +594,21 @@ def main(argv: list[str] | None = None) -> int:
         f"precision >= {WEAK_PRECISION}): strong {strong_cal}, weak {weak_cal}.", "",
     ]
     out += table(scorer, strong_v, kept_v, lambda p: True,
-                 "Pairwise, direct pairs, with window candidates verified by ORB + RANSAC")
+                 "Pairwise, direct pairs, hash and visual-word candidates verified by ORB + "
+                 "RANSAC (now)")
+    out += [""] + table(scorer, strong_h, set(pairs_h), lambda p: True,
+                        "Pairwise, direct pairs, hash candidates only verified (before)")
+    out += ["", "### Strong band over MIN_SIMILARITY (verification limits as set)", "",
+            "| MIN_SIMILARITY | region pairs | precision | recall | held-out precision | "
+            "held-out recall |", "|---|---|---|---|---|---|"]
+    for sim in SIMILARITY_GRID:
+        got = hash_strong | log.passing(features.MIN_INLIERS, features.MIN_CORRELATION,
+                                        features.MIN_COVERAGE, sim)
+        a = scorer.score(got, scorer.calibration())
+        b = scorer.score(got, scorer.in_stratum("held_out"))
+        n_sim = sum(p.similarity >= sim for p in similar_all)
+        out.append(f"| {sim} | {n_sim} | {a.precision:.4f} | {a.recall:.4f} | "
+                   f"{b.precision:.4f} | {b.recall:.4f} |")
     out += [""] + table(scorer, components(strong_v), components(strong_v) | kept_v,
                         lambda p: True, "Verified, after joining strong pairs into clusters")
     out += ["", "### Strong band over MIN_INLIERS (MIN_CORRELATION as set), verified", "",
@@ -543,7 +616,8 @@ def main(argv: list[str] | None = None) -> int:
             "|---|---|---|---|---|"]
     held_out = scorer.in_stratum("held_out")
     for n in INLIER_GRID[::2]:
-        got = hash_strong | log.passing(n, features.MIN_CORRELATION, features.MIN_COVERAGE)
+        got = hash_strong | log.passing(n, features.MIN_CORRELATION, features.MIN_COVERAGE,
+                                              retrieval.MIN_SIMILARITY)
         a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
         out.append(f"| {n} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
                    f"{b.recall:.4f} |")
@@ -551,7 +625,8 @@ def main(argv: list[str] | None = None) -> int:
             "| MIN_CORRELATION | precision | recall | held-out precision | held-out recall |",
             "|---|---|---|---|---|"]
     for c in CORRELATION_GRID:
-        got = hash_strong | log.passing(features.MIN_INLIERS, c, features.MIN_COVERAGE)
+        got = hash_strong | log.passing(features.MIN_INLIERS, c, features.MIN_COVERAGE,
+                                              retrieval.MIN_SIMILARITY)
         a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
         out.append(f"| {c} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
                    f"{b.recall:.4f} |")
@@ -559,7 +634,8 @@ def main(argv: list[str] | None = None) -> int:
             "| MIN_COVERAGE | precision | recall | held-out precision | held-out recall |",
             "|---|---|---|---|---|"]
     for f in COVERAGE_GRID:
-        got = hash_strong | log.passing(features.MIN_INLIERS, features.MIN_CORRELATION, f)
+        got = hash_strong | log.passing(features.MIN_INLIERS, features.MIN_CORRELATION, f,
+                                              retrieval.MIN_SIMILARITY)
         a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held_out)
         out.append(f"| {f} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
                    f"{b.recall:.4f} |")
@@ -572,7 +648,8 @@ def main(argv: list[str] | None = None) -> int:
     out += table(scorer, components(strong), components(strong) | kept, lambda p: True,
                  "With window hashes, after joining strong pairs into clusters")
     for label, got in (("without window hashes", strong_plain), ("with window hashes", strong),
-                       ("with window candidates verified by ORB", strong_v)):
+                       ("with hash candidates verified by ORB (before)", strong_h),
+                       ("with hash and visual-word candidates verified by ORB (now)", strong_v)):
         out += ["", f"### Recall by how much of the photo the two files share, {label}", "", "| overlap (IoU of the visible parts in the source photo) | "
                 "positive pairs | strong recall |", "|---|---|---|"]
         for lo, hi in ((0.95, 1.01), (0.85, 0.95), (0.7, 0.85), (0.5, 0.7), (0.0, 0.5)):
@@ -584,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
             "| PDQ_STRONG | precision | recall | held-out precision | held-out recall |",
             "|---|---|---|---|---|"]
     held = scorer.in_stratum("held_out")
-    for pdq in PDQ_GRID:
+    for pdq in [p for p in PDQ_GRID if p <= cand_radius]:
         got = cand.within(pdq, current.phash_strong)
         a, b = scorer.score(got, scorer.calibration()), scorer.score(got, held)
         out.append(f"| {pdq} | {a.precision:.4f} | {a.recall:.4f} | {b.precision:.4f} | "
