@@ -3,7 +3,11 @@
 ``hash_image`` decodes a file once, at the smallest resolution the hashes and the region
 finder need (JPEG draft decoding, ``Image.reduce`` otherwise), finds the photo regions and
 computes, for the whole image and for every photo region, a 64-bit pHash (and the pHash of
-its mirror image) and a 256-bit PDQ hash with its quality and its eight dihedral variants.
+its mirror image) and a 256-bit PDQ hash with its quality and its eight dihedral variants,
+and on request the window hashes of parts of each area. Every area is shrunk once to about
+128 px and area-averaged onto PDQ's 64x64 grid (pHash uses the same grid averaged in pairs);
+the hashes of all grids of an image are computed together with numpy, bit for bit what
+``pdqhash`` and ``imagehash.phash`` give on the same grid.
 Hashes travel as lowercase hex; ``hex_to_bytes`` turns them into the uint8 rows the
 near-duplicate index takes. Boxes are in the pixels of the image as displayed (EXIF
 orientation applied) at its full size.
@@ -14,9 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import imagehash
+import cv2
 import numpy as np
-import pdqhash
 from PIL import Image, UnidentifiedImageError
 
 from analysis.regions import Region, find_photo_regions
@@ -220,56 +223,155 @@ def _to_grey(im: Image.Image) -> Image.Image:
 
 
 # -- hashing --------------------------------------------------------------------------------
+#
+# PDQ is the 16x16 block of a DCT of a 64x64 luma grid and pHash the 8x8 block of a DCT of a
+# 32x32 grid, each thresholded at its median: as matrix products they run for a whole stack of
+# grids at once, where ``pdqhash`` and ``imagehash`` take one image a call (about 1 ms each,
+# and an area has about 90 windows). ``pdq_hashes`` and ``phash_hashes`` give the same bits as
+# those libraries on the same grid (tests/analysis/test_hashing_windows.py).
+
+_GRID = 64
+# PDQ's DCT: rows 1-16 of the orthonormal 64-point DCT-II (the DC row is skipped).
+_PDQ_DCT = (np.sqrt(2 / _GRID) * np.cos(
+    np.pi / (2 * _GRID) * np.arange(1, 17)[:, None] * (2 * np.arange(_GRID)[None, :] + 1)
+)).astype(np.float32)
+# pHash: rows 0-7 of the 32-point DCT-II, applied to the 64 grid averaged in pairs.
+_PHASH_DCT = (np.cos(np.pi / 64 * np.arange(8)[:, None] * (2 * np.arange(32)[None, :] + 1))
+              @ np.kron(np.eye(32), [[0.5, 0.5]])).astype(np.float32)
+# Both sets of rows in one matrix, so a window needs one pair of products for both hashes.
+_BOTH_DCT = np.vstack([_PDQ_DCT, _PHASH_DCT])
 
 
-def _pdq_hex(bits: np.ndarray) -> str:
-    return np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+def _dihedral(grid: np.ndarray) -> np.ndarray:
+    """The eight transforms of a 64x64 grid in pdqhash.compute_dihedral's order."""
+    return np.stack([grid, np.rot90(grid, 1), np.rot90(grid, 2), np.rot90(grid, -1),
+                     grid[::-1], grid[:, ::-1], grid.T, np.rot90(grid, 2).T])
 
 
-def _windows(crop: Image.Image) -> list[tuple[str, str]]:
-    out = []
-    w, h = crop.size
-    for left, top, right, bottom in WINDOW_CUTS:
-        win = crop.crop((round(left * w), round(top * h), w - round(right * w),
-                         h - round(bottom * h)))
-        if min(win.size) < _MIN_HASH_SIDE:
-            scale = _MIN_HASH_SIDE / min(win.size)
-            win = win.resize((max(1, round(win.width * scale)), max(1, round(win.height * scale))),
-                             Image.Resampling.BICUBIC)
-        grey = np.asarray(win, dtype=np.uint8)
-        bits, quality = pdqhash.compute(np.ascontiguousarray(np.repeat(grey[:, :, None], 3, 2)))
-        # A flat window (sky, sea) would match any other flat window.
-        if quality >= PDQ_MIN_QUALITY and float(grey.std()) >= _MIN_STD:
-            out.append((_pdq_hex(bits), str(imagehash.phash(win))))
+def _pdq_bits_hex(dct16: np.ndarray) -> list[str]:
+    """PDQ hex from (n, 16, 16) DCT blocks: bit set above the block's lower median."""
+    flat = dct16.reshape(len(dct16), 256)
+    median = np.partition(flat, 127, axis=1)[:, 127:128]
+    # pdqhash lists bit 255 first.
+    packed = np.packbits(flat[:, ::-1] > median, axis=1)
+    return [row.tobytes().hex() for row in packed]
+
+
+def _phash_bits_hex(dct8: np.ndarray) -> list[str]:
+    """pHash hex from (n, 8, 8) low-frequency DCT blocks, as imagehash writes them."""
+    flat = dct8.reshape(len(dct8), 64)
+    packed = np.packbits(flat > np.median(flat, axis=1, keepdims=True), axis=1)
+    return [row.tobytes().hex() for row in packed]
+
+
+def pdq_quality(grids: np.ndarray) -> np.ndarray:
+    """PDQ's image-domain quality (0-100) of (n, 64, 64) luma grids: the sum of neighbour
+    steps, each as a whole share of 100 / 255, over 90."""
+    grids = np.asarray(grids, dtype=np.float32).reshape(-1, _GRID, _GRID)
+    total = np.zeros(len(grids), dtype=np.float32)
+    for step in (np.subtract(grids[:, 1:], grids[:, :-1]),
+                 np.subtract(grids[:, :, 1:], grids[:, :, :-1])):
+        # In place: this runs on every window of every area. The sums are whole numbers
+        # below 2 ** 24, so float32 adds them exactly.
+        np.abs(step, out=step)
+        step *= np.float32(100 / 255)
+        np.floor(step, out=step)
+        total += step.sum(axis=(1, 2))
+    return np.minimum(100, total.astype(np.int64) // 90)
+
+
+def pdq_hashes(grids: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """PDQ hashes (hex) and qualities of (n, 64, 64) luma grids (0-255 floats)."""
+    grids = np.asarray(grids, dtype=np.float32).reshape(-1, _GRID, _GRID)
+    return _pdq_bits_hex(_PDQ_DCT @ grids @ _PDQ_DCT.T), pdq_quality(grids)
+
+
+def phash_hashes(grids: np.ndarray) -> list[str]:
+    """64-bit pHashes (hex) of (n, 64, 64) grids: imagehash.phash of the 32x32 pair-average."""
+    grids = np.asarray(grids, dtype=np.float32).reshape(-1, _GRID, _GRID)
+    return _phash_bits_hex(_PHASH_DCT @ grids @ _PHASH_DCT.T)
+
+
+def _window_grids(area: np.ndarray) -> np.ndarray:
+    """(n, 64, 64) grids of every window of ``area`` (see ``WINDOW_CUTS``), area-averaged.
+
+    Separable: each distinct column range is shrunk to 64 columns once, the strips are laid
+    side by side, and each distinct row range of all strips is shrunk to 64 rows in one call.
+    """
+    h, w = area.shape
+    cuts = np.array(WINDOW_CUTS)
+    rows = np.stack([np.rint(cuts[:, 1] * h), h - np.rint(cuts[:, 3] * h)], 1).astype(int)
+    cols = np.stack([np.rint(cuts[:, 0] * w), w - np.rint(cuts[:, 2] * w)], 1).astype(int)
+    col_set = sorted(set(map(tuple, cols.tolist())))
+    strips = np.hstack([cv2.resize(area[:, c0:c1], (_GRID, h), interpolation=cv2.INTER_AREA)
+                        for c0, c1 in col_set])
+    col_index = {c: k for k, c in enumerate(col_set)}
+    windows = [((r0, r1), col_index[c0, c1])
+               for (r0, r1), (c0, c1) in zip(rows.tolist(), cols.tolist(), strict=True)]
+    # Only the strips some window with these rows uses.
+    used: dict[tuple[int, int], list[int]] = {}
+    for row_range, strip in windows:
+        used.setdefault(row_range, []).append(strip)
+    shrunk = {}
+    for (r0, r1), strips_used in used.items():
+        first, last = min(strips_used), max(strips_used)
+        lo, hi = first * _GRID, (last + 1) * _GRID
+        part = cv2.resize(strips[r0:r1, lo:hi], (hi - lo, _GRID), interpolation=cv2.INTER_AREA)
+        shrunk[r0, r1] = (first, part)
+    out = np.empty((len(rows), _GRID, _GRID), dtype=np.float32)
+    for n, (row_range, strip) in enumerate(windows):
+        first, part = shrunk[row_range]
+        k = strip - first
+        out[n] = part[:, k * _GRID:(k + 1) * _GRID]
     return out
+
+
+def _windows(area: np.ndarray) -> list[tuple[str, str]]:
+    """(pdq, phash) of every window of ``area`` that is not flat."""
+    grids = _window_grids(area)
+    # A flat window (sky, sea) would match any other flat window.
+    flat = grids.reshape(len(grids), -1)
+    mean = flat.mean(axis=1)
+    spread = np.einsum("ij,ij->i", flat, flat) / flat.shape[1] - mean * mean  # variance, 1 pass
+    keep = (pdq_quality(grids) >= PDQ_MIN_QUALITY) & (spread >= _MIN_STD**2)
+    if not keep.any():
+        return []
+    dct = _BOTH_DCT @ grids[keep] @ _BOTH_DCT.T  # (n, 24, 24): both hashes' blocks
+    pdq = _pdq_bits_hex(dct[:, :16, :16])
+    phash = _phash_bits_hex(dct[:, 16:, 16:])
+    return list(zip(pdq, phash, strict=True))
+
+
+def _area_copy(crop: Image.Image) -> np.ndarray:
+    """The area as float grey, shrunk so its longest side is about _HASH_SIDE (never below
+    64 px on its short side, never enlarged): enough for both hashes and all windows."""
+    scale = _HASH_SIDE / max(crop.size)
+    scale = min(1.0, max(scale, _MIN_HASH_SIDE / min(crop.size)))
+    if scale < 1:
+        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
+        crop = crop.resize(size, Image.Resampling.BILINEAR)
+    return np.asarray(crop, dtype=np.float32)
 
 
 def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str,
                  windows: bool = False) -> RegionHashes:
     tiny = min(crop.size) < _MIN_HASH_SIDE // 2
-    scale = _HASH_SIDE / max(crop.size)
-    if scale < 1 or min(crop.size) < _MIN_HASH_SIDE:
-        scale = max(scale, _MIN_HASH_SIDE / min(crop.size))
-        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
-        method = Image.Resampling.BILINEAR if scale < 1 else Image.Resampling.BICUBIC
-        crop = crop.resize(size, method)
-    grey = np.asarray(crop, dtype=np.uint8)
-    phash = str(imagehash.phash(crop))
-    phash_mirror = str(imagehash.phash(crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)))
-    rgb = np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-    dihedral, quality = pdqhash.compute_dihedral(rgb)
-    dihedral_hex = [_pdq_hex(v) for v in dihedral]
-    low = tiny or quality < PDQ_MIN_QUALITY or float(grey.std()) < _MIN_STD
+    area = _area_copy(crop)
+    grid = cv2.resize(area, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
+    dihedral_hex = _pdq_bits_hex(_PDQ_DCT @ _dihedral(grid) @ _PDQ_DCT.T)
+    quality = int(pdq_quality(grid)[0])
+    phash, phash_mirror = phash_hashes(np.stack([grid, grid[:, ::-1]]))
+    low = tiny or quality < PDQ_MIN_QUALITY or float(area.std()) < _MIN_STD
     return RegionHashes(
         box=box,
         kind=kind,
         phash=phash,
         phash_mirror=phash_mirror,
         pdq=dihedral_hex[0],
-        pdq_quality=int(quality),
+        pdq_quality=quality,
         pdq_dihedral=dihedral_hex,
         low_quality=bool(low),
-        windows=_windows(crop) if windows and not low else [],
+        windows=_windows(area) if windows and not low else [],
     )
 
 
@@ -277,7 +379,8 @@ def hash_pil(work: Image.Image, width: int | None = None, height: int | None = N
              windows: bool = False) -> ImageHashes:
     """Hashes of an already decoded image; ``width``/``height`` give its full size if reduced.
 
-    ``windows`` adds the window hashes of every area (about 90 more hashes each).
+    ``windows`` adds window hashes (about 90 more hashes an area) to every photo region, or
+    to the whole image when it has none.
     """
     work = work if work.mode == "L" else _to_grey(work)
     width = width or work.width
@@ -296,14 +399,18 @@ def hash_pil(work: Image.Image, width: int | None = None, height: int | None = N
             min(height, round(y1 * sy)),
         )
         crop = work if area.kind == "whole" else work.crop(area.box)
-        regions.append(_hash_region(crop, full_box, area.kind, windows))
+        # Parts of a whole screenshot are interface, not photo: when photo regions were
+        # found, their windows are the ones that can match a crop.
+        with_windows = windows and (area.kind == "photo" or len(areas) == 1)
+        regions.append(_hash_region(crop, full_box, area.kind, with_windows))
     return ImageHashes(width=width, height=height, regions=regions)
 
 
 def hash_image(path: str | Path, windows: bool = False) -> ImageHashes:
     """Decode ``path`` once and hash the whole image and every photo region inside it.
 
-    ``windows`` adds window hashes of parts of every area (see ``WINDOW_CUTS``).
+    ``windows`` adds window hashes of parts of the photo regions, or of the whole image when
+    it has none (see ``WINDOW_CUTS``).
 
     Raises ``HashingError`` with a one-sentence message if the file cannot be read.
     """

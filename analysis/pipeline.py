@@ -30,7 +30,7 @@ from .ocr import DEFAULT_LANGS, RECIPE_VERSION, ocr_status
 from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, region_hints
 from .worker import analyse_media, init_worker
 
-HASH_ENGINE = "tideline-hash 2 (pHash 64 + PDQ 256, photo regions, window hashes)"
+HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions, photo windows)"
 SELECTOR_ENGINE = "tideline-selectors 3"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25

@@ -1,17 +1,23 @@
 """Benchmark of hash_image against Pillow decoding the same files at full size, in one run.
 
-Usage: python bench/hash_bench.py [--count N] [--keep DIR]
+Usage: python bench/hash_bench.py [--count N] [--keep DIR] [--profile]
 
 Draws ``--count`` screenshot-sized files (phone 1080x2340 and desktop 1440x900, light and
 dark, one or two posts; half JPEG, half PNG), then times, per format, every region and hash
-that ``hash_image`` computes against ``Image.open(...).load()`` of the same files. Each side
-runs twice and the faster run counts. Aims: ratio <= 1.0 for JPEG and <= 1.3 for PNG.
+that ``hash_image`` computes against ``Image.open(...).load()`` of the same files: once as
+the analysis pipeline runs it (``windows=True``, the window hashes of every area) and once
+without window hashes. Each timing runs twice and the faster run counts. Aims, for what the
+pipeline runs: ratio <= 1.0 for JPEG and <= 1.3 for PNG. ``--profile`` adds a cProfile of
+the pipeline's hashing of the JPEG files (the 20 functions with the most time of their own).
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import functools
 import importlib.util
+import pstats
 import sys
 import tempfile
 import time
@@ -55,9 +61,9 @@ def decode_all(paths: list[Path]) -> None:
             im.load()
 
 
-def hash_all(paths: list[Path]) -> None:
+def hash_all(paths: list[Path], windows: bool = False) -> None:
     for path in paths:
-        hash_image(path)
+        hash_image(path, windows=windows)
 
 
 def best_of(fn, paths: list[Path], runs: int = 2) -> float:
@@ -73,6 +79,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="number of files to draw")
     parser.add_argument("--keep", type=Path, help="draw into this folder and keep the files")
+    parser.add_argument("--profile", action="store_true", help="profile the JPEG hashing")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
@@ -81,15 +88,22 @@ def main() -> None:
         files = make_files(folder, args.count)
         print(f"drew {sum(len(v) for v in files.values())} files in {time.perf_counter() - t0:.1f}s")
         hash_image(files["jpg"][0])  # load scipy's DCT and friends before timing
+        pipeline = functools.partial(hash_all, windows=True)
         for fmt, paths in files.items():
             decode = best_of(decode_all, paths)
-            ours = best_of(hash_all, paths)
+            plain = best_of(hash_all, paths)
+            ours = best_of(pipeline, paths)
             print(
                 f"{fmt.upper():<4} files={len(paths):>4}  full decode {decode:6.2f}s "
-                f"({1000 * decode / len(paths):5.1f} ms/file)  hash_image {ours:6.2f}s "
-                f"({1000 * ours / len(paths):5.1f} ms/file)  ratio {ours / decode:5.2f}"
+                f"({1000 * decode / len(paths):5.1f} ms/file)  hash_image windows=True "
+                f"{ours:6.2f}s ({1000 * ours / len(paths):5.1f} ms/file)  ratio "
+                f"{ours / decode:5.2f}  (without windows {1000 * plain / len(paths):5.1f} "
+                f"ms/file, ratio {plain / decode:5.2f})"
             )
-
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.runcall(pipeline, files["jpg"])
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(20)
 
 if __name__ == "__main__":
     main()
