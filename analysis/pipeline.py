@@ -31,7 +31,7 @@ from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, r
 from .worker import analyse_media, init_worker
 
 HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions, photo windows)"
-SELECTOR_ENGINE = "tideline-selectors 3"
+SELECTOR_ENGINE = "tideline-selectors 4"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
 

@@ -12,7 +12,7 @@ reading wins over a fixed-line one (adverts give WhatsApp numbers, and Italian f
 their leading 0, so "0912 345 6789" would otherwise read as Italian before Iranian), then the
 first by hint order (callers put the case's likeliest region first); the other readings are kept
 in ``Selector.alternatives``, so a link or a reviewer can still see them. ``region_hints`` orders
-the hints for one item from what it shows: its language or script (Persian -> AF, IR) and the
+the hints for one item from what it shows: its language or script (Persian -> AF, IR, IQ) and the
 countries of the international numbers beside the national one (+218 -> LY), since an Afghan
 "070..." number is also a valid Moroccan mobile.
 """
@@ -38,11 +38,13 @@ DEFAULT_REGIONS: tuple[str, ...] = (
 )
 
 # Where national numbers in adverts of each language are most likely from: Persian and Dari
-# adverts are Afghan or Iranian, Turkish ones Turkish, Arabic ones from an Arabic-speaking
+# adverts are Afghan or Iranian, or Iraqi (the route through Iraq; an Iraqi "0791..." is also a
+# valid British mobile, and Britain is where the boats go, not where the sellers are), Turkish
+# ones Turkish, Arabic ones from an Arabic-speaking
 # country before a European one (which one, the other numbers of the item decide). French and
 # English are spoken on too many routes to say.
 LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
-    "fa": ("AF", "IR"),
+    "fa": ("AF", "IR", "IQ"),
     "tr": ("TR",),
     "ar": ("LY", "TN", "EG", "MA", "DZ", "IQ", "SY"),
 }
@@ -442,6 +444,10 @@ def _url_value(url: str) -> str:
 
 _GROUP = re.compile(r"^[(\[]?\+?\d+(?:[-.]\d+)*\+?[)\]]?[-.]?$")
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
+# The counts under a post ("06 557 83 comments"): what stands before these words is no contact.
+_COUNT_WORD = re.compile(
+    r"^[ \t]*(?:comments?|shares?|likes?|views?|reactions?|commentaires?|partages?|yorum|"
+    r"paylaşım|تعليق|تعليقات|مشاركة|مشاركات|نظر|اشتراک)\b", re.I)
 
 
 @dataclass
@@ -462,10 +468,14 @@ def find_selectors_in_ocr(
     mended number only when it is a valid phone number:
 
     * a number wrapped across two lines: the trailing digit groups of one line are joined to
-      the leading digit groups of the next;
+      the leading digit groups of the next line, or of the line right below it on the image;
+      in a right-to-left line the groups may stand at either end and in either order;
     * a number inside a right-to-left line whose digit groups came back in visual order
       ("78 56 234 501 90+"): the groups are read in reverse when the line has Arabic-script
-      letters or the plus sign trails.
+      letters or the plus sign trails (a lone group too: "20.10.01234502+");
+    * two numbers side by side on one line ("00218 91-2345626 691 234 5846").
+
+    National readings followed by the counts under a post ("06 557 83 comments") are dropped.
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
     followed by at least nine more digits.
@@ -485,24 +495,35 @@ def find_selectors_in_ocr(
             if s.kind in ("phone", "whatsapp")
         )
 
-    def try_tokens(tokens: list[_Token], reverse: bool, note: str) -> bool:
-        ordered = list(reversed(tokens)) if reverse else tokens
+    def try_tokens(tokens: list[_Token], reverse: bool, note: str,
+                   ordered: list[_Token] | None = None) -> bool:
+        """Mend ``tokens`` read in ``ordered`` order (their own, or reversed with
+        ``reverse``); a "+" trailing a group in visual order is put in front of it."""
+        explicit = ordered is not None
+        if ordered is None:
+            ordered = list(reversed(tokens)) if reverse else tokens
         parts = [t.norm for t in ordered]
         if reverse:
             parts = [p[:-1] if p.endswith("+") else p for p in parts]
             if tokens[-1].norm.endswith("+"):
                 parts[0] = "+" + parts[0]
+        elif explicit:
+            parts = ["+" + p[:-1] if p.endswith("+") and "+" not in p[:-1] else p
+                     for p in parts]
         candidate = " ".join(parts)
         if not _dialable_start(candidate):
             return False
         phones = _find_phones(candidate, regions)
         if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
             return False  # only a reading that uses every group is a mended number
-        span = (tokens[0].start, tokens[-1].end)
+        span = (min(t.start for t in tokens), max(t.end for t in tokens))
         # A mended number that uses every group beats a national reading of some of them
-        # ("91-2345696 218+" read plainly is a Spanish fixed line).
+        # ("91-2345696 218+" read plainly is a Spanish fixed line), and a national reading of
+        # the same number ("20.10.01234502+" without its trailing "+"), which a second
+        # reading of the line would otherwise overrule.
         n_digits = sum(ch.isdigit() for ch in candidate)
-        for s in [s for s in found if s.kind == "phone" and _national_within(s, span, n_digits)]:
+        for s in [s for s in found if s.kind == "phone" and _national_within(
+                s, span, n_digits + (s.value == phones[0].e164))]:
             found.remove(s)
         if known(phones[0].e164, span):
             return True
@@ -516,16 +537,25 @@ def find_selectors_in_ocr(
     for i, line in enumerate(lines):
         line_text = " ".join(t.norm for t in line)
         rtl = bool(_ARABIC_LETTER.search(line_text))
-        for run in _digit_runs(line):
+        runs = _digit_runs(line)
+        # A lone group with the "+" trailing it ("20.10.01234502+"): the sign moved to the end
+        # of the right-to-left run, the digits did not.
+        runs += [[t] for t in line if t.norm.endswith("+") and _GROUP.match(t.norm)
+                 and not any(t in r for r in runs)]
+        for run in runs:
             # In visual order the "+" trails each international number: two numbers side by
             # side ("5686 234 791 964+ 91-2345617 218+") part after each "+".
             for piece in _split_after_plus(run):
                 if _digits(piece) >= 7 and (rtl or piece[-1].norm.endswith("+")):
                     try_tokens(piece, reverse=True, note="digit groups read in visual order")
-        if i + 1 < len(lines):
+            if not rtl and _is_international(run[0].norm):
+                _split_run(run, try_tokens, found, known, text, regions)
+        below = [i + 1] if i + 1 < len(lines) else []
+        below += [j for j in _lines_below(lines, i) if j not in below]
+        for j in below:
             # The second reading of either line may hold the groups the first one lost.
             for first in [line] + alts.get(i, []):
-                for second in [lines[i + 1]] + alts.get(i + 1, []):
+                for second in [lines[j]] + alts.get(j, []):
                     tail = _edge_run(first, from_end=True)
                     head = _edge_run(second, from_end=False)
                     # The second line may go on with another number after the wrapped one
@@ -537,7 +567,12 @@ def find_selectors_in_ocr(
                                 tail + head[:n], reverse=False,
                                 note="number wrapped across two lines"):
                             break
+                    if rtl:
+                        _mend_rtl_wrap(first, second, try_tokens)
     _reconcile(found, ocr, lines, regions)
+    for sel in [s for s in found if s.kind == "phone" and not _is_international(
+            _normalise(s.shown)[0]) and _COUNT_WORD.match(text[s.span[1]:s.span[1] + 16])]:
+        found.remove(sel)
     _prefer_local_region(found, lines, regions)
     confs = {t.box: t.conf for t in all_tokens}
     for sel in [s for s in found if s.kind == "phone" and _implausible(s.value)]:
@@ -550,6 +585,69 @@ def find_selectors_in_ocr(
             sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
     found.sort(key=lambda s: s.span)
     return found
+
+
+def _split_run(run: list[_Token], try_tokens, found: list[Selector], known,
+               text: str, regions: Sequence[str]) -> None:
+    """Two numbers side by side on one line ("00218 91-2345626 691 234 5846"): the matcher
+    takes the groups as one invalid run, or a national number from the middle. The longest
+    leading groups that make a valid international number are one number, and the groups
+    after it are read on their own."""
+    if try_tokens(run, False, "numbers side by side"):
+        return  # one number after all
+    for n in range(len(run) - 1, 1, -1):
+        if _digits(run[:n]) < 8 or not try_tokens(run[:n], False, "numbers side by side"):
+            continue
+        rest = run[n:]
+        if _digits(rest) >= 7:
+            piece = " ".join(t.norm for t in rest)
+            phones = _find_phones(piece, regions)
+            if len(phones) == 1 and phones[0].end - phones[0].start >= len(piece) - 1:
+                span = (rest[0].start, rest[-1].end)
+                if not known(phones[0].e164, span):
+                    found.append(Selector(
+                        "phone", phones[0].e164, text[span[0]:span[1]], "ocr", span,
+                        boxes=[t.box for t in rest], alternatives=phones[0].alternatives,
+                        note="numbers side by side"))
+        return
+
+
+def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
+    """The lines that stand right below line ``i`` on the image: Tesseract's line order
+    follows its blocks, and the rest of a wrapped caption line may come back in another
+    block, far from it in the text."""
+    box = _line_box(lines[i])
+    height = box[3] - box[1]
+    out = []
+    for j, line in enumerate(lines):
+        other = _line_box(line)
+        gap = other[1] - box[3]
+        if j != i and -0.3 * height <= gap <= 0.8 * height \
+                and other[0] < box[2] and box[0] < other[2] \
+                and other[3] - other[1] <= 2 * height and other[1] > box[1]:
+            out.append(j)
+    return out
+
+
+def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens) -> None:
+    """A number wrapped at the end of a right-to-left line: its groups stand at the line's
+    visual left, and Tesseract returns them at either end of the line, in visual or logical
+    order ("واتساب 10 20+" / "01234502" is "+20 10 01234502"). Each way of reading the last
+    groups of the first line and the first groups of the second is tried; ``try_tokens``
+    keeps only a valid number that uses every group."""
+    tails = [_edge_run(first, from_end=True), _edge_run(first, from_end=False)]
+    heads = [_edge_run(second, from_end=False)]
+    if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
+        heads.append(_edge_run(second, from_end=True))
+    for tail in tails:
+        for head in heads:
+            if not tail or not head or _digits(tail + head) < 8:
+                continue
+            for order in (list(reversed(tail)) + head, list(reversed(tail)) + head[::-1],
+                          tail + head[::-1], tail + head):
+                if try_tokens(tail + head, False, "number wrapped across two lines",
+                              ordered=order):
+                    return
 
 
 def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
@@ -787,8 +885,12 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 if s.value in have or ("+" not in s.shown and any(
                         digits.lstrip("0") in h for h in have)):
                     continue
-                if not eastern and not _shares_digits(digits, first_digits):
-                    continue  # words of another script read as digits ("9393 7500")
+                # Words of another script read as digits ("9393 7500") make national numbers;
+                # a number with its "+" is the one the first pass cut short or dropped ("2 20+"
+                # read again "+201001234502"), so only national ones must share digits.
+                if not eastern and "+" not in s.shown and not _shares_digits(
+                        digits, first_digits):
+                    continue
                 s.span = (tokens[0].start, tokens[0].end)  # the line; "shown" is as re-read
                 s.boxes = [tokens[0].box]
                 s.note = "read again with the English model"
