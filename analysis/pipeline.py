@@ -1,11 +1,12 @@
 """The ``analyse`` pipeline: every stage not yet done, for every media and item, incrementally.
 
-Stages: OCR and hashes per image (in worker processes), selectors per item, the search index,
-then links (shared selectors, near-identical text, near-duplicate images). A stage's work is
-keyed by its engine, version and settings in ``analysis_runs``: finished work is not redone, and
-when the key changes the new result is added as a new version and becomes current while the old
-one stays. Results are written in batches by this process alone, so a killed run leaves a
-consistent case and the next run picks up where it stopped.
+Stages: OCR and hashes per image (in worker processes, a batch of images per task), selectors
+per item, the search index, then links (shared selectors, near-identical text, near-duplicate
+images). A stage's work is keyed by its engine, version and settings in ``analysis_runs``:
+finished work is not redone, and when the key changes the new result is added as a new
+version and becomes current while the old one stays. Results are written in batches by this
+process alone, so a killed run leaves a consistent case and the next run picks up where it
+stopped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,14 +28,18 @@ from evidence.importer import mark_unreadable
 from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, report
 
 from . import linking
-from .ocr import DEFAULT_LANGS, RECIPE_VERSION, ocr_status
+from .ocr import BATCH_FOLDER_PREFIX, DEFAULT_LANGS, RECIPE_VERSION, ocr_status
 from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, region_hints
-from .worker import analyse_media, init_worker
+from .worker import analyse_media_batch, init_worker
 
 HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions, photo windows)"
 SELECTOR_ENGINE = "tideline-selectors 4"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
+# Images per worker task: Tesseract reads a task's images with one process per pass, loading its
+# models once (bench/RESULTS-ocr-speed.md). More images per task loads them less often; fewer
+# keeps both cores busy to the end of a small run and a cancel quick.
+BATCH_MAX = 8
 
 
 @dataclass
@@ -123,6 +129,22 @@ def _store_hashes(case: Case, sha: str, hashes: dict) -> None:
         )
 
 
+def media_batches(tasks: list[dict], workers: int) -> list[list[dict]]:
+    """``tasks`` cut into the batches that worker tasks take, in order: up to ``BATCH_MAX``
+    images each, and two batches per worker at least, so that at the end of a small run no
+    worker sits idle while another reads a long batch."""
+    size = max(1, min(BATCH_MAX, -(-len(tasks) // (2 * max(1, workers)))))
+    return [tasks[k:k + size] for k in range(0, len(tasks), size)]
+
+
+def _clear_batch_folders(case: Case) -> None:
+    """Delete the folders of prepared images that OCR batches of a killed or cancelled run left
+    in the cache; the case is held for writing, so no other run is using them."""
+    if case.tmp_dir.is_dir():
+        for folder in case.tmp_dir.glob(BATCH_FOLDER_PREFIX + "*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _kill_workers(pool: cf.ProcessPoolExecutor) -> None:
     """End every worker's process group (the worker and any Tesseract it started)."""
     for proc in list(getattr(pool, "_processes", {}).values()):
@@ -156,12 +178,14 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
     if not todo:
         return
     case.tmp_dir.mkdir(parents=True, exist_ok=True)
+    _clear_batch_folders(case)
     tasks = [
         {"sha": sha, "path": str(case.vault.path_for(sha)), "hash": sha in hash_todo,
          "ocr_langs": ocr_langs if sha in ocr_todo else None, "tmp_dir": str(case.tmp_dir),
          "timeout": OCR_TIMEOUT}
         for sha in todo
     ]
+    batches = media_batches(tasks, workers)
     pool = cf.ProcessPoolExecutor(
         max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
         initializer=init_worker, initargs=(str(case.tmp_dir),),
@@ -205,22 +229,23 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
         last_write = time.monotonic()
 
     try:
-        # Keep a bounded number of tasks in flight so a cancel stops quickly.
-        it = iter(tasks)
+        # Keep a bounded number of batches in flight so a cancel stops quickly.
+        it = iter(batches)
         inflight: set[cf.Future] = set()
-        for task in it:
-            inflight.add(pool.submit(analyse_media, task))
+        for batch in it:
+            inflight.add(pool.submit(analyse_media_batch, batch))
             if len(inflight) >= workers * 2:
                 break
         while inflight:
             finished, inflight = cf.wait(inflight, timeout=0.5,
                                          return_when=cf.FIRST_COMPLETED)
             for fut in finished:
-                pending_writes.append(fut.result())
-                done += 1
+                results = fut.result()
+                pending_writes.extend(results)
+                done += len(results)
                 nxt = next(it, None)
                 if nxt is not None:
-                    inflight.add(pool.submit(analyse_media, nxt))
+                    inflight.add(pool.submit(analyse_media_batch, nxt))
             if len(pending_writes) >= WRITE_EVERY or time.monotonic() - last_write > 2:
                 flush()
             report(progress, done, len(tasks), "Reading and hashing images")
@@ -233,6 +258,7 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
         finally:
             _kill_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)
+            _clear_batch_folders(case)
         raise
     pool.shutdown(wait=True)
 
@@ -348,7 +374,7 @@ def analyse(
         rep.links = linking.update_links(case)["links"]
         from . import imagelinks
 
-        rep.links.update(imagelinks.update_image_links(case))
+        rep.links.update(imagelinks.update_image_links(case, workers))
     except Cancelled:
         case.audit("analysis.cancelled", {"started": started, **_summary(rep)})
         raise

@@ -1,26 +1,38 @@
-"""OCR benchmark: throughput of analysis.ocr.ocr_image on rendered screenshot-like images.
+"""OCR benchmark: throughput of the pipeline's reading on rendered screenshot-like images.
 
 Renders post screenshots with Pillow and the bundled Noto fonts (light and dark mode, small UI
 text, Arabic and Persian captions with numbers, French and Turkish, text over a noisy photo),
-then measures:
+then measures, in the same run:
 
-* the figure: images per second of ``ocr_image`` across 2 spawned worker processes
-  (OMP_THREAD_LIMIT=1), as a ratio to cores x the throughput of one plain ``tesseract`` process
-  on the same preprocessed images with the same languages, measured in the same run;
+* the figure: images per second of the pipeline's way of reading, batches cut by
+  ``analysis.pipeline.media_batches`` handed to ``analysis.worker.analyse_media_batch`` on
+  ``--workers`` spawned processes (OMP_THREAD_LIMIT=1, at most two batches per worker in
+  flight, as in ``_media_stage``), as a ratio to cores x the throughput of one plain
+  ``tesseract`` process per image on the same preprocessed images with the same languages;
+* the same-work baseline: ``ocr_image`` on each image in turn in one process, that is the same
+  passes (main reading, photo reading, number lines) with one Tesseract process each;
+* with ``--unbatched``: ``ocr_image`` per image on the same workers, as the pipeline read
+  before batching;
+* with ``--rounds R``: the images are cut into R parts and each measurement runs on each part
+  in turn, so that other jobs on a shared machine weigh on every measurement alike;
 * with ``--choices``: character error rate (CER) and seconds per image for each preprocessing,
   page segmentation and language variant (the numbers behind bench/ocr_choices.md).
 
-Run: ``.venv/bin/python bench/ocr_bench.py [--n 40|200] [--choices]``.
+Run: ``.venv/bin/python bench/ocr_bench.py [--n 40|200] [--rounds 4] [--unbatched]
+[--choices]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures as cf
 import multiprocessing as mp
 import os
 import random
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +45,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis import ocr  # noqa: E402
+from analysis.pipeline import media_batches  # noqa: E402
+from analysis.worker import analyse_media_batch, init_worker  # noqa: E402
 
 FONTS = ROOT / "resources" / "fonts"
 LATIN = str(FONTS / "NotoSans-Regular.ttf")
@@ -199,15 +213,15 @@ def cer(got: str, truth: str) -> float:
     return _levenshtein(_norm(got), t) / max(1, len(t))
 
 
+LANGS = "eng+ara+fas+fra+tur"
+
+
 def _ocr_worker(png: bytes) -> float:
     import io
 
     t0 = time.perf_counter()
     ocr.ocr_image(Image.open(io.BytesIO(png)), LANGS)
     return time.perf_counter() - t0
-
-
-LANGS = "eng+ara+fas+fra+tur"
 
 
 def _pngs(samples: list[Sample]) -> list[bytes]:
@@ -221,9 +235,9 @@ def _pngs(samples: list[Sample]) -> list[bytes]:
     return out
 
 
-def baseline_plain_tesseract(samples: list[Sample]) -> tuple[float, float]:
+def baseline_plain_tesseract(samples: list[Sample]) -> float:
     """One plain tesseract process per image, on the image as ocr_image prepares it, with the
-    same languages and page segmentation: (images per second, seconds spent)."""
+    same languages and page segmentation: seconds spent (preparing is not counted)."""
     jobs = [ocr.encode_png(ocr.preprocess(s.image)[0]) for s in samples]
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
     t0 = time.perf_counter()
@@ -232,20 +246,95 @@ def baseline_plain_tesseract(samples: list[Sample]) -> tuple[float, float]:
             ["tesseract", "stdin", "stdout", "--psm", "3", "-l", LANGS, "tsv"],
             input=png, capture_output=True, check=True, env=env,
         )
+    return time.perf_counter() - t0
+
+
+def same_work_serial(samples: list[Sample]) -> float:
+    """``ocr_image`` on each image in turn in this process: seconds spent."""
+    t0 = time.perf_counter()
+    for s in samples:
+        ocr.ocr_image(s.image, LANGS)
+    return time.perf_counter() - t0
+
+
+def _warm(_: int) -> None:
+    """Imports in a fresh worker, so start-up is not part of the figure."""
+    import analysis.ocr
+    import analysis.selectors  # noqa: F401
+
+    time.sleep(0.5)  # hold this worker so the next call lands on another
+
+
+def pipeline_reading(pool: cf.ProcessPoolExecutor, paths: list[Path], workers: int,
+                     cache: Path) -> float:
+    """The pipeline's way of reading ``paths``: seconds until every batch is back."""
+    tasks = [{"sha": str(k), "path": str(p), "hash": False, "ocr_langs": LANGS,
+              "tmp_dir": str(cache), "timeout": 90.0} for k, p in enumerate(paths)]
+    it = iter(media_batches(tasks, workers))
+    t0 = time.perf_counter()
+    inflight = set()
+    for batch in it:
+        inflight.add(pool.submit(analyse_media_batch, batch))
+        if len(inflight) >= workers * 2:
+            break
+    failed = 0
+    while inflight:
+        finished, inflight = cf.wait(inflight, return_when=cf.FIRST_COMPLETED)
+        for fut in finished:
+            failed += sum("ocr_error" in r for r in fut.result())
+            nxt = next(it, None)
+            if nxt is not None:
+                inflight.add(pool.submit(analyse_media_batch, nxt))
     spent = time.perf_counter() - t0
-    return len(jobs) / spent, spent
+    if failed:
+        raise SystemExit(f"{failed} images failed to be read; the figure would mean nothing.")
+    return spent
 
 
-def throughput_workers(samples: list[Sample], workers: int) -> tuple[float, float]:
-    pngs = _pngs(samples)
+def unbatched_workers(pool: mp.pool.Pool, pngs: list[bytes]) -> float:
+    t0 = time.perf_counter()
+    pool.map(_ocr_worker, pngs, chunksize=1)
+    return time.perf_counter() - t0
+
+
+def throughput(samples: list[Sample], workers: int, rounds: int, unbatched: bool) -> dict:
+    """Seconds spent by each way of reading on all ``samples``, measured part by part."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    root = Path(tempfile.mkdtemp(prefix="ocr-bench-"))
+    cache = root / "cache"
+    cache.mkdir()
+    paths = []
+    for k, png in enumerate(_pngs(samples)):
+        paths.append(root / f"img{k:04d}.png")
+        paths[-1].write_bytes(png)
+    spent = {"baseline": 0.0, "same_work": 0.0, "pipeline": 0.0, "unbatched": 0.0}
     ctx = mp.get_context("spawn")
-    with ctx.Pool(workers) as pool:
-        pool.map(_ocr_worker, pngs[:workers])  # start-up and imports are not part of the figure
-        t0 = time.perf_counter()
-        pool.map(_ocr_worker, pngs, chunksize=1)
-        spent = time.perf_counter() - t0
-    return len(pngs) / spent, spent
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                  initializer=init_worker, initargs=(str(cache),))
+    old = ctx.Pool(workers) if unbatched else None
+    try:
+        list(pool.map(_warm, range(workers)))
+        if old is not None:
+            old.map(_ocr_worker, _pngs(samples[:workers]))
+        cut = [round(len(samples) * r / rounds) for r in range(rounds + 1)]
+        for r in range(rounds):
+            part = slice(cut[r], cut[r + 1])
+            spent["baseline"] += baseline_plain_tesseract(samples[part])
+            spent["same_work"] += same_work_serial(samples[part])
+            spent["pipeline"] += pipeline_reading(pool, paths[part], workers, cache)
+            if old is not None:
+                spent["unbatched"] += unbatched_workers(old, _pngs(samples[part]))
+            print(f"  round {r + 1}/{rounds} done, load average "
+                  f"{os.getloadavg()[0]:.1f}", flush=True)
+        left = list(cache.iterdir())
+        if left:
+            raise SystemExit(f"the workers left {len(left)} temporary files in the cache")
+    finally:
+        pool.shutdown()
+        if old is not None:
+            old.close()
+        shutil.rmtree(root, ignore_errors=True)
+    return spent
 
 
 def _osd_script(sample: Sample) -> str | None:
@@ -311,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=40, help="number of rendered images")
     parser.add_argument("--choices", action="store_true", help="measure CER per variant")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure part by part, alternating, in this many rounds")
+    parser.add_argument("--unbatched", action="store_true",
+                        help="also measure ocr_image per image on the workers (before batching)")
     args = parser.parse_args(argv)
     status = ocr.ocr_status(LANGS)
     if not status.available:
@@ -320,13 +413,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.choices:
         run_choices(samples)
         return 0
-    base_rate, base_s = baseline_plain_tesseract(samples)
-    rate, spent = throughput_workers(samples, args.workers)
-    cores = args.workers
-    print(f"images: {len(samples)}  workers: {args.workers}")
-    print(f"baseline: one plain tesseract process {base_rate:.2f} img/s ({base_s:.1f} s)")
-    print(f"ocr_image on {args.workers} spawned workers: {rate:.2f} img/s ({spent:.1f} s)")
-    print(f"ratio to {cores} x baseline: {rate / (cores * base_rate):.2f}")
+    load = os.getloadavg()
+    spent = throughput(samples, args.workers, args.rounds, args.unbatched)
+    n, w = len(samples), args.workers
+    rate = {k: n / v for k, v in spent.items() if v}
+    size = len(media_batches(list(range(n // args.rounds)), w)[0])
+    print(f"images: {n}  workers: {w}  rounds: {args.rounds}  "
+          f"load average at start: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}, "
+          f"at end: {os.getloadavg()[0]:.1f}")
+    print(f"baseline: one plain tesseract process per image {rate['baseline']:.2f} img/s "
+          f"({spent['baseline']:.1f} s)")
+    print(f"same work serially (ocr_image, one tesseract per pass) {rate['same_work']:.2f} img/s "
+          f"({spent['same_work']:.1f} s)")
+    print(f"pipeline (batches of {size} through analysis.worker on {w} spawned workers) "
+          f"{rate['pipeline']:.2f} img/s ({spent['pipeline']:.1f} s)")
+    if args.unbatched:
+        print(f"unbatched ocr_image on {w} spawned workers {rate['unbatched']:.2f} img/s "
+              f"({spent['unbatched']:.1f} s); ratio to {w} x baseline: "
+              f"{rate['unbatched'] / (w * rate['baseline']):.2f}")
+    print(f"ratio of the pipeline to {w} x same work serially: "
+          f"{rate['pipeline'] / (w * rate['same_work']):.2f}")
+    print(f"ratio of the pipeline to {w} x baseline (the figure): "
+          f"{rate['pipeline'] / (w * rate['baseline']):.2f}")
     return 0
 
 
