@@ -8,13 +8,18 @@ scale and rotation, on the same keypoints of the other, both show the same photo
 (sea, sky, fog) give few keypoints and no consistent geometry, so they fail.
 
 ``FeatureCache`` keeps each area's keypoints, so an area compared with many others is decoded
-and described once. Uses opencv-python-headless (never the GUI build of OpenCV).
+and described once; given a folder, it also keeps them on disk (one file an area, named by the
+image path, the box and ``FEATURES_VERSION``), so the worker processes of one run and the runs
+after it load an area's keypoints instead of describing it again. Uses opencv-python-headless
+(never the GUI build of OpenCV).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import multiprocessing as mp
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -77,6 +82,18 @@ DENSE_CORRELATION = 0.8
 THUMB_SIDE = 96
 # Aligned areas must overlap by this share of the smaller one for the correlation to count.
 MIN_OVERLAP = 0.2
+
+
+# Names everything a stored description or verification depends on: a change to any of these
+# makes earlier descriptions and verifications (analysis/imagelinks.py keeps both) obsolete.
+FEATURES_VERSION = (f"orb{ORB_FEATURES}-fast{FAST_THRESHOLD}-side{FEATURE_SIDE}-min{_MIN_SIDE}"
+                    f"-thumb{THUMB_SIDE}-1")
+VERIFIER_VERSION = (f"{FEATURES_VERSION}-ratio{RATIO}-ransac{RANSAC_PIXELS}-scale{MAX_SCALE}"
+                    f"-tilt{MAX_TILT_DEGREES}-spread{MIN_SPREAD}-overlap{MIN_OVERLAP}"
+                    f"-in{MIN_INLIERS}-{MIN_CORRELATION}-{MIN_COVERAGE}"
+                    f"-cov{COVERED_INLIERS}-{COVERED_CORRELATION}-{COVERED_COVERAGE}"
+                    f"-weak{WEAK_INLIERS}-{WEAK_CORRELATION}-{WEAK_COVERAGE}"
+                    f"-dense{DENSE_INLIERS}-{DENSE_CORRELATION}-1")
 
 
 @dataclass
@@ -219,13 +236,17 @@ class FeatureCache:
 
     Both are described at once: most candidates that fail as shown are tried mirrored, and
     keeping keypoints (about 40 KB an area) is cheaper than keeping pixels. With
-    ``max_areas`` the least recently used areas are dropped past that many.
+    ``max_areas`` the least recently used areas are dropped past that many. With ``folder``,
+    descriptions are also written there and read back by any cache given the same folder (in
+    another process, or a later run); an unreadable file is described again.
     """
 
-    def __init__(self, max_areas: int | None = None) -> None:
+    def __init__(self, max_areas: int | None = None, folder: str | Path | None = None) -> None:
         self._features: OrderedDict[tuple, tuple[RegionFeatures, RegionFeatures]] = \
             OrderedDict()
         self.max_areas = max_areas
+        self.folder = Path(folder) if folder is not None else None
+        self.described = 0  # areas described here (not found in memory or in the folder)
 
     def __len__(self) -> int:
         return len(self._features)
@@ -236,11 +257,67 @@ class FeatureCache:
         if key in self._features:
             self._features.move_to_end(key)
         else:
-            grey = _area(Path(path), box)
-            self._features[key] = (describe(grey), describe(np.ascontiguousarray(grey[:, ::-1])))
+            pair = load_features(self.file_for(*key)) if self.folder is not None else None
+            if pair is None:
+                grey = _area(Path(path), box)
+                pair = (describe(grey), describe(np.ascontiguousarray(grey[:, ::-1])))
+                self.described += 1
+                if self.folder is not None:
+                    save_features(self.file_for(*key), pair)
+            self._features[key] = pair
             if self.max_areas is not None and len(self._features) > self.max_areas:
                 self._features.popitem(last=False)
         return self._features[key][1 if mirrored else 0]
+
+    def file_for(self, path: str, box: tuple[int, int, int, int] | None) -> Path:
+        """Where the description of area ``box`` of ``path`` is kept in ``folder``."""
+        assert self.folder is not None
+        name = hashlib.sha1(f"{path}|{box}|{FEATURES_VERSION}".encode()).hexdigest()
+        return self.folder / name[:2] / f"{name}.npz"
+
+
+_FIELDS = ("points", "descriptors", "size", "thumb")
+
+
+def save_features(file: Path, pair: tuple[RegionFeatures, RegionFeatures]) -> None:
+    """Write an area's features (as shown and mirrored) to ``file``, atomically: two processes
+    describing the same area at once both write whole files, and the last one stays."""
+    arrays: dict[str, np.ndarray] = {}
+    for side, f in zip(("shown", "mirrored"), pair, strict=True):
+        arrays[f"{side}_points"] = f.points
+        arrays[f"{side}_descriptors"] = (f.descriptors if f.descriptors is not None
+                                         else np.zeros((0, 32), np.uint8))
+        arrays[f"{side}_size"] = np.asarray(f.size, dtype=np.int64)
+        arrays[f"{side}_thumb"] = (f.thumb if f.thumb is not None
+                                   else np.zeros((0, 0), np.float32))
+    file.parent.mkdir(parents=True, exist_ok=True)
+    tmp = file.with_name(f"{file.stem}.{os.getpid()}.tmp.npz")
+    try:
+        with open(tmp, "wb") as out:
+            np.savez(out, **arrays)
+        os.replace(tmp, file)
+    except OSError:
+        # A description that cannot be kept is described again next time; nothing is lost.
+        tmp.unlink(missing_ok=True)
+
+
+def load_features(file: Path) -> tuple[RegionFeatures, RegionFeatures] | None:
+    """An area's features written by ``save_features``; None when missing or unreadable."""
+    try:
+        with np.load(file, allow_pickle=False) as z:
+            out = []
+            for side in ("shown", "mirrored"):
+                desc = z[f"{side}_descriptors"]
+                thumb = z[f"{side}_thumb"]
+                size = z[f"{side}_size"]
+                out.append(RegionFeatures(
+                    z[f"{side}_points"].astype(np.float32).reshape(-1, 2),
+                    desc.astype(np.uint8) if len(desc) else None,
+                    (int(size[0]), int(size[1])),
+                    thumb.astype(np.float32) if thumb.size else None))
+        return out[0], out[1]
+    except (OSError, ValueError, KeyError, IndexError, EOFError):
+        return None
 
 
 def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
@@ -324,7 +401,8 @@ def verify_pair(path_a: str | Path, box_a: tuple[int, int, int, int] | None,
 
     Raises ``FeatureError`` with a one-sentence message if an image cannot be read.
     """
-    return verify_features(cache or FeatureCache(), path_a, box_a, path_b, box_b)
+    cache = cache if cache is not None else FeatureCache()
+    return verify_features(cache, path_a, box_a, path_b, box_b)
 
 
 Area = tuple[str | Path, tuple[int, int, int, int] | None]
@@ -336,11 +414,12 @@ _POOL_MIN_PAIRS = 64
 _worker_cache: FeatureCache | None = None
 
 
-def _verify_chunk(jobs: list[tuple[str, tuple | None, str, tuple | None]]
+def _verify_chunk(task: tuple[str | None, list[tuple[str, tuple | None, str, tuple | None]]]
                   ) -> list[Verification | None]:
     global _worker_cache
-    if _worker_cache is None:
-        _worker_cache = FeatureCache(max_areas=_WORKER_AREAS)
+    folder, jobs = task
+    if _worker_cache is None or str(_worker_cache.folder) != str(folder):
+        _worker_cache = FeatureCache(max_areas=_WORKER_AREAS, folder=folder)
     out: list[Verification | None] = []
     for path_a, box_a, path_b, box_b in jobs:
         try:
@@ -355,11 +434,13 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
     """``verify_features`` for every ((path, box), (path, box)) pair, in order; None where an
     area could not be read. With ``workers`` > 1 and enough pairs, the pairs are verified in a
     spawn pool, in chunks of neighbouring pairs so each worker describes an area once for
-    many of its pairs; otherwise in this process with ``cache``."""
+    many of its pairs; otherwise in this process with ``cache``. Workers share ``cache``'s
+    folder when it has one, so an area is described once however many workers and calls need
+    it."""
     jobs = [(str(a[0]), tuple(a[1]) if a[1] is not None else None,
              str(b[0]), tuple(b[1]) if b[1] is not None else None) for a, b in pairs]
     if workers <= 1 or len(jobs) < _POOL_MIN_PAIRS:
-        cache = cache or FeatureCache()
+        cache = cache if cache is not None else FeatureCache()
         out: list[Verification | None] = []
         for path_a, box_a, path_b, box_b in jobs:
             try:
@@ -370,10 +451,12 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
     # Sorted by first area so a chunk shares areas; results are put back in the given order.
     order = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], jobs[k][1] or (), k))
     size = max(8, min(256, len(jobs) // (workers * 8) or 8))
-    chunks = [[jobs[k] for k in order[s:s + size]] for s in range(0, len(order), size)]
+    folder = str(cache.folder) if cache is not None and cache.folder is not None else None
+    chunks = [(folder, [jobs[k] for k in order[s:s + size]])
+              for s in range(0, len(order), size)]
     with mp.get_context("spawn").Pool(workers) as pool:
         results = pool.map(_verify_chunk, chunks, chunksize=1)
     out = [None] * len(jobs)
-    for k, v in zip(order, (v for chunk in results for v in chunk), strict=True):
+    for k, v in zip(order, (v for part in results for v in part), strict=True):
         out[k] = v
     return out

@@ -20,14 +20,25 @@ share many visual words (analysis/retrieval.py), which finds copies showing diff
 of a photo. Verification runs in rounds (each media pair's best untried candidate per round,
 nearest hash candidates first, then the most similar by words), in a process pool when the
 verifier has one, at most ``MAX_VERIFY`` region pairs in all.
+
+Linking a case is incremental (``LinkCache``, kept in the case's cache/ folder): each area's
+visual words and features, and each verified region pair, are kept between runs, keyed by the
+media's SHA-256, the area's box and the verifier's version. A run with nothing new reuses the
+previous run's pairs outright; a run with new media describes only the new areas and verifies
+only pairs that involve a new or re-hashed area, reading every other verification back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
@@ -437,16 +448,200 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
     return best
 
 
+def area_key(r: RegionRecord) -> str:
+    """An area's name in the link cache: its media and box (a new region engine that moves the
+    box makes it another area)."""
+    return f"{r.media}:{','.join(str(v) for v in r.box)}"
+
+
+def _hash_key(r: RegionRecord) -> str:
+    """A digest of an area's hashes: when the hash engine changes them, its pairs are
+    candidates anew and are verified again."""
+    text = "|".join([r.pdq, r.phash, r.phash_mirror, " ".join(r.variants),
+                     " ".join(f"{a}:{b}" for a, b in r.windows)])
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class LinkStats:
+    """What one linking run did and how long each part took (seconds, wall clock).
+
+    ``skipped`` counts region pairs of two areas already linked in earlier runs that became
+    candidates only now (visual-word weights shift as areas are added) and were not verified.
+    ``warnings`` are one sentence each (an unreadable cache file, recomputed).
+    """
+
+    areas: int = 0
+    reused: bool = False  # nothing changed since the last run: its pairs were reused
+    described: int = 0  # areas whose words were computed in this run
+    words_cached: int = 0
+    verified: int = 0  # region pairs verified in this run
+    verify_cached: int = 0
+    skipped: int = 0
+    seconds_words: float = 0.0
+    seconds_candidates: float = 0.0
+    seconds_verify: float = 0.0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+
+_CACHE_FORMAT = 1
+_VERIFICATION_FIELDS = [f.name for f in fields(features.Verification)]
+
+
+def _write_atomic(path: Path, write: Callable[[object], None]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            write(out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+class LinkCache:
+    """What image linking keeps between runs in ``folder`` (the case's cache/imagelinks):
+
+    - ``features/``: each area's ORB features (``features.FeatureCache`` files);
+    - ``words.npz``: each area's visual words and the digest of its hashes;
+    - ``verified.json``: each verified region pair's measurements, under the verifier version;
+    - ``result.json``: the last run's pairs, under a digest of everything they depend on.
+
+    Every file is written whole and then renamed into place. A missing file is a first run; an
+    unreadable one is recomputed, with a one-sentence warning in ``warnings``.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.features_dir = self.folder / "features"
+        self.warnings: list[str] = []
+
+    def _read(self, name: str, read: Callable[[Path], object]) -> object | None:
+        path = self.folder / name
+        if not path.exists():
+            return None
+        try:
+            return read(path)
+        except Exception:  # any damage to a cache file just means recomputing
+            self.warnings.append(f"The image-link cache file {name} could not be read, so "
+                                 "what it held was computed again.")
+            return None
+
+    def _write(self, name: str, write: Callable[[object], None]) -> bool:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.folder / name, write)
+            return True
+        except OSError as exc:
+            self.warnings.append(f"The image-link cache file {name} could not be written "
+                                 f"({exc.strerror or exc}), so the next run recomputes it.")
+            return False
+
+    def _read_json(self, name: str) -> dict | None:
+        def read(path: Path) -> dict:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or data.get("format") != _CACHE_FORMAT:
+                raise ValueError("unknown cache format")
+            return data
+
+        return self._read(name, read)  # type: ignore[return-value]
+
+    def _write_json(self, name: str, data: dict) -> bool:
+        body = json.dumps({"format": _CACHE_FORMAT} | data, separators=(",", ":"))
+        return self._write(name, lambda out: out.write(body.encode("utf-8")))
+
+    def load_result(self, digest: str) -> dict[tuple[str, str], dict] | None:
+        data = self._read_json("result.json")
+        if data is None or data.get("digest") != digest:
+            return None
+        return {(a, b): p for a, b, p in data["pairs"]}
+
+    def save_result(self, digest: str, pairs: dict[tuple[str, str], dict]) -> bool:
+        return self._write_json("result.json", {"digest": digest,
+                                         "pairs": [[a, b, p] for (a, b), p in pairs.items()]})
+
+    def load_words(self) -> dict[str, tuple[str, retrieval.AreaWords]]:
+        """Area key -> (hash digest, words) of the areas described in earlier runs."""
+        def read(path: Path) -> dict[str, tuple[str, retrieval.AreaWords]]:
+            with np.load(path, allow_pickle=False) as z:
+                if str(z["version"]) != _words_version():
+                    return {}
+                keys, digests = z["keys"].tolist(), z["digests"].tolist()
+                shown = np.split(z["shown"].astype(np.int64), z["shown_ends"][:-1])
+                mirrored = np.split(z["mirrored"].astype(np.int64), z["mirrored_ends"][:-1])
+            if not len(keys) == len(digests) == len(shown) == len(mirrored):
+                raise ValueError("inconsistent lengths")
+            return {k: (d, retrieval.AreaWords(s, m))
+                    for k, d, s, m in zip(keys, digests, shown, mirrored, strict=True)}
+
+        return self._read("words.npz", read) or {}  # type: ignore[return-value]
+
+    def save_words(self, words: dict[str, tuple[str, retrieval.AreaWords]]) -> bool:
+        keys = sorted(words)
+        shown = [words[k][1].shown for k in keys]
+        mirrored = [words[k][1].mirrored for k in keys]
+
+        def ends(parts: list[np.ndarray]) -> np.ndarray:
+            return np.cumsum([len(p) for p in parts], dtype=np.int64)
+
+        def cat(parts: list[np.ndarray]) -> np.ndarray:
+            # Words fit 32 bits (table number above WORD_BITS bits): half the file.
+            return (np.concatenate(parts) if parts else np.zeros(0, np.int64)).astype(np.int32)
+
+        return self._write("words.npz", lambda out: np.savez(
+            out, version=np.str_(_words_version()), keys=np.asarray(keys, dtype=str),
+            digests=np.asarray([words[k][0] for k in keys], dtype=str),
+            shown=cat(shown), shown_ends=ends(shown) if keys else np.zeros(1, np.int64),
+            mirrored=cat(mirrored),
+            mirrored_ends=ends(mirrored) if keys else np.zeros(1, np.int64)))
+
+    def load_verified(self) -> dict[str, features.Verification | None] | None:
+        """Earlier verifications; None when there are none this verifier can use (a first
+        run, another verifier version, an unreadable file)."""
+        data = self._read_json("verified.json")
+        if data is None or data.get("verifier") != features.VERIFIER_VERSION \
+                or data.get("fields") != _VERIFICATION_FIELDS:
+            return None
+        return {k: (features.Verification(*v) if v is not None else None)
+                for k, v in data["pairs"].items()}
+
+    def save_verified(self, verified: dict[str, features.Verification | None]) -> bool:
+        return self._write_json("verified.json", {
+            "verifier": features.VERIFIER_VERSION, "fields": _VERIFICATION_FIELDS,
+            "pairs": {k: (list(asdict(v).values()) if v is not None else None)
+                      for k, v in verified.items()}})
+
+
+def _words_version() -> str:
+    return (f"{features.FEATURES_VERSION}-words{retrieval.WORD_TABLES}x{retrieval.WORD_BITS}"
+            f"-{retrieval._SELECTION_SEED}")
+
+
+def _pair_key(a: RegionRecord, b: RegionRecord) -> str:
+    # Ordered as verified: b is the one tried mirrored, so (a, b) and (b, a) may differ.
+    return f"{area_key(a)}|{area_key(b)}"
+
+
 class CaseVerifier:
     """Verifies region pairs by reading both areas from the case vault: one at a time in this
     process (features kept in ``cache``), or a list at once with ``many`` (in a spawn pool of
-    ``workers`` processes when the list is long enough)."""
+    ``workers`` processes when the list is long enough).
+
+    With ``known`` (pair key -> earlier result), a pair verified before is read back and a new
+    result is added to it; a pair not in ``known`` whose two areas are both in ``settled`` is
+    not verified (it counts in ``skipped`` and gives None)."""
 
     def __init__(self, case: Case, cache: features.FeatureCache | None = None,
-                 workers: int = 1) -> None:
+                 workers: int = 1, known: dict[str, features.Verification | None] | None = None,
+                 settled: set[str] | None = None) -> None:
         self.case = case
-        self.cache = cache or features.FeatureCache()
+        self.cache = cache if cache is not None else features.FeatureCache()
         self.workers = workers
+        self.known = known
+        self.settled = settled or set()
+        self.verified = self.reused = self.skipped = 0
 
     def _area(self, r: RegionRecord) -> features.Area:
         return self.case.vault.path_for(r.media), r.box
@@ -456,8 +651,25 @@ class CaseVerifier:
 
     def many(self, pairs: list[tuple[RegionRecord, RegionRecord]]
              ) -> list[features.Verification | None]:
-        return features.verify_many([(self._area(a), self._area(b)) for a, b in pairs],
-                                    self.workers, self.cache)
+        out: list[features.Verification | None] = [None] * len(pairs)
+        todo = []
+        for k, (a, b) in enumerate(pairs):
+            key = _pair_key(a, b)
+            if self.known is not None and key in self.known:
+                out[k] = self.known[key]
+                self.reused += 1
+            elif area_key(a) in self.settled and area_key(b) in self.settled:
+                self.skipped += 1
+            else:
+                todo.append(k)
+        results = features.verify_many([(self._area(pairs[k][0]), self._area(pairs[k][1]))
+                                        for k in todo], self.workers, self.cache)
+        for k, v in zip(todo, results, strict=True):
+            out[k] = v
+            if self.known is not None:
+                self.known[_pair_key(*pairs[k])] = v
+        self.verified += len(todo)
+        return out
 
 
 def case_verifier(case: Case, cache: features.FeatureCache | None = None,
@@ -471,22 +683,137 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def find_image_pairs(case: Case, verify: bool = True,
-                     workers: int | None = None) -> dict[tuple[str, str], dict]:
+def _inputs_digest(regions: list[RegionRecord], max_verify: int) -> str:
+    """Everything the pairs of a verified run depend on, as one digest."""
+    h = hashlib.sha256()
+    h.update(json.dumps([_CACHE_FORMAT, features.VERIFIER_VERSION, _words_version(),
+                         retrieval.MIN_SIMILARITY, retrieval.TOP_K, retrieval.MAX_AREA_SHARE,
+                         asdict(Thresholds()), max_verify, _TRIES_PER_PAIR]).encode())
+    for r in regions:
+        h.update(f"{r.id} {r.kind} {area_key(r)} {_hash_key(r)} {r.low_quality}\n".encode())
+    return h.hexdigest()
+
+
+def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None,
+                     incremental: bool = True, stats: LinkStats | None = None
+                     ) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media of the case that show the same photo.
 
     Unless ``verify`` is False, candidates outside the strong hash band, and pairs of areas
     that share visual words (analysis/retrieval.py), are checked by local features, in
-    ``workers`` processes (``default_workers()`` when None)."""
+    ``workers`` processes (``default_workers()`` when None). With ``incremental`` (and
+    ``verify``), what earlier runs computed is read from the case's ``LinkCache`` and what this
+    run computes is added to it; ``stats`` (when given) is filled in."""
+    started = time.perf_counter()
+    stats = stats if stats is not None else LinkStats()
     regions = _regions(case)
+    stats.areas = len(regions)
     if not verify:
         return pairs_from_regions(regions)
     workers = default_workers() if workers is None else workers
-    words = retrieval.words_many([(case.vault.path_for(r.media), r.box) for r in regions],
-                                 workers)
+    if not incremental:
+        # Features still go to a folder for the run, so each area is described once however
+        # many workers and rounds need it; the folder goes with the run.
+        case.tmp_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=case.tmp_dir) as folder:
+            t0 = time.perf_counter()
+            words = retrieval.words_many(
+                [(case.vault.path_for(r.media), r.box) for r in regions], workers, folder)
+            stats.described = len(regions)
+            stats.seconds_words = time.perf_counter() - t0
+            verifier = CaseVerifier(case, features.FeatureCache(folder=folder), workers)
+            pairs = _verified_pairs(regions, words, verifier, stats)
+        stats.seconds = time.perf_counter() - started
+        return pairs
+    store_ = LinkCache(case.cache_dir / "imagelinks")
+    digest = _inputs_digest(regions, MAX_VERIFY)
+    pairs = store_.load_result(digest)
+    if pairs is not None:
+        stats.reused = True
+        stats.warnings += store_.warnings
+        stats.seconds = time.perf_counter() - started
+        return pairs
+    t0 = time.perf_counter()
+    kept = store_.load_words()
+    digests = [_hash_key(r) for r in regions]
+    keys = [area_key(r) for r in regions]
+    # Settled: described in an earlier run and hashed the same since, so every candidate pair
+    # of two settled areas was already a candidate (and verified, when it needed to be) then.
+    settled = {k for k, d in zip(keys, digests, strict=True) if k in kept and kept[k][0] == d}
+    todo = sorted({k for k in keys if k not in kept})
+    by_key = {k: r for k, r in zip(keys, regions, strict=True)}
+    fresh = retrieval.words_many([(case.vault.path_for(by_key[k].media), by_key[k].box)
+                                  for k in todo], workers, store_.features_dir)
+    for k, w in zip(todo, fresh, strict=True):
+        if w is not None:
+            kept[k] = ("", w)
+    words = [kept[k][1] if k in kept else None for k in keys]
+    stats.described, stats.words_cached = len(todo), len(regions) - len(todo)
+    stats.seconds_words = time.perf_counter() - t0
+    known = store_.load_verified()
+    if known is None:
+        # Earlier verifications are gone or obsolete: no pair counts as done.
+        known, settled = {}, set()
+    verifier = CaseVerifier(case, features.FeatureCache(folder=store_.features_dir), workers,
+                            known, settled)
+    pairs = _verified_pairs(regions, words, verifier, stats)
+    current = set(keys)
+    # Verifications first, words after: an area in words.npz is settled, so its pairs must
+    # already be kept (a run stopped in between describes nothing again, only reads back).
+    if store_.save_verified({k: v for k, v in known.items()
+                             if all(part in current for part in k.split("|"))}):
+        # Only current areas are kept, so the file does not grow with areas gone from the case.
+        store_.save_words({k: (d, kept[k][1]) for k, d in zip(keys, digests, strict=True)
+                           if k in kept})
+    _prune_features(verifier.cache, [(str(case.vault.path_for(r.media)), r.box)
+                                     for r in regions])
+    store_.save_result(digest, pairs)
+    stats.warnings += store_.warnings
+    stats.seconds = time.perf_counter() - started
+    return pairs
+
+
+def _prune_features(cache: features.FeatureCache, areas: list[tuple[str, tuple]]) -> None:
+    """Drop kept features of areas no longer in the case (re-detected regions, another
+    features version), so the folder holds the current areas only."""
+    if cache.folder is None or not cache.folder.is_dir():
+        return
+    keep = {cache.file_for(path, tuple(box)) for path, box in areas}
+    for file in cache.folder.glob("*/*.npz"):
+        if file not in keep:
+            file.unlink(missing_ok=True)
+
+
+def _verified_pairs(regions: list[RegionRecord], words: list[retrieval.AreaWords | None],
+                    verifier: CaseVerifier, stats: LinkStats) -> dict[tuple[str, str], dict]:
+    t0 = time.perf_counter()
     similar = retrieval.similar_pairs(words, [r.media for r in regions])
-    return pairs_from_regions(regions, verify=case_verifier(case, workers=workers),
-                              similar=similar)
+    timed = _TimedVerifier(verifier)
+    pairs = pairs_from_regions(regions, verify=timed, similar=similar)
+    stats.seconds_verify = timed.seconds
+    stats.seconds_candidates = time.perf_counter() - t0 - timed.seconds
+    stats.verified, stats.verify_cached, stats.skipped = (verifier.verified, verifier.reused,
+                                                          verifier.skipped)
+    return pairs
+
+
+class _TimedVerifier:
+    """A verifier that adds up the time spent in it, so candidates and checks time apart."""
+
+    def __init__(self, inner: CaseVerifier) -> None:
+        self.inner = inner
+        self.seconds = 0.0
+
+    def __call__(self, a: RegionRecord, b: RegionRecord) -> features.Verification | None:
+        return self.many([(a, b)])[0]
+
+    def many(self, pairs: list[tuple[RegionRecord, RegionRecord]]
+             ) -> list[features.Verification | None]:
+        t0 = time.perf_counter()
+        try:
+            return self.inner.many(pairs)
+        finally:
+            self.seconds += time.perf_counter() - t0
 
 
 def _media_order(case: Case) -> dict[str, tuple[str, int]]:
@@ -501,8 +828,9 @@ def _media_order(case: Case) -> dict[str, tuple[str, int]]:
     return out
 
 
-def image_links(case: Case, workers: int | None = None) -> list[dict]:
-    pairs = find_image_pairs(case, workers=workers)
+def image_links(case: Case, workers: int | None = None, incremental: bool = True,
+                stats: LinkStats | None = None) -> list[dict]:
+    pairs = find_image_pairs(case, workers=workers, incremental=incremental, stats=stats)
     order = _media_order(case)
     parent: dict[str, str] = {}
 
@@ -544,9 +872,19 @@ def image_links(case: Case, workers: int | None = None) -> list[dict]:
     return found
 
 
-def update_image_links(case: Case, workers: int | None = None) -> dict:
-    found = image_links(case, workers)
+def update_image_links(case: Case, workers: int | None = None, incremental: bool = True,
+                       stats: LinkStats | None = None) -> dict:
+    """Find the case's image links and store them (analyst decisions stay). Incremental unless
+    ``incremental`` is False (then everything is described and verified again and the link
+    cache is left alone); ``stats``, when given, says what the run did and its warnings."""
+    stats = stats if stats is not None else LinkStats()
+    found = image_links(case, workers, incremental, stats)
     with case.transaction():
         store.replace_auto_links(case, ["image"], found)
-        case.audit("links.updated", {"kinds": ["image"], "found": {"image": len(found)}})
+        case.audit("links.updated", {
+            "kinds": ["image"], "found": {"image": len(found)},
+            "image_work": {"reused": stats.reused, "described": stats.described,
+                           "verified": stats.verified, "verify_cached": stats.verify_cached,
+                           "skipped": stats.skipped, "seconds": round(stats.seconds, 2)},
+            **({"warnings": stats.warnings} if stats.warnings else {})})
     return {"image": len(found)}

@@ -374,7 +374,9 @@ def analyse(
         rep.links = linking.update_links(case)["links"]
         from . import imagelinks
 
-        rep.links.update(imagelinks.update_image_links(case, workers))
+        stats = imagelinks.LinkStats()
+        rep.links.update(imagelinks.update_image_links(case, workers=workers, stats=stats))
+        rep.errors += [{"stage": "links", "reason": w} for w in stats.warnings]
     except Cancelled:
         case.audit("analysis.cancelled", {"started": started, **_summary(rep)})
         raise

@@ -90,23 +90,26 @@ class SimilarPair:
 def area_words(path: str | Path, box: tuple[int, int, int, int] | None,
                cache: features.FeatureCache | None = None) -> AreaWords:
     """Words of area ``box`` of the image at ``path``; raises ``features.FeatureError``."""
-    cache = cache or features.FeatureCache(max_areas=1)
+    cache = cache if cache is not None else features.FeatureCache(max_areas=1)
     return AreaWords(words(cache.features(path, box).descriptors),
                      words(cache.features(path, box, mirrored=True).descriptors))
 
 
-def _words_job(job: tuple[str, tuple[int, int, int, int] | None]) -> AreaWords | str:
+def _words_job(job: tuple[str, tuple[int, int, int, int] | None, str | None]
+               ) -> AreaWords | str:
     try:
-        return area_words(job[0], job[1])
+        return area_words(job[0], job[1], features.FeatureCache(max_areas=1, folder=job[2]))
     except features.FeatureError as exc:
         return str(exc)
 
 
 def words_many(areas: Sequence[tuple[str | Path, tuple[int, int, int, int] | None]],
-               workers: int = 1) -> list[AreaWords | None]:
+               workers: int = 1, folder: str | Path | None = None) -> list[AreaWords | None]:
     """Words of every (path, box), None where an area could not be read; in a spawn pool of
-    ``workers`` processes when there are enough areas to pay for it."""
-    jobs = [(str(p), tuple(b) if b is not None else None) for p, b in areas]
+    ``workers`` processes when there are enough areas to pay for it. With ``folder``, each
+    area's features are kept there (``features.FeatureCache``) for verification to reuse."""
+    where = str(folder) if folder is not None else None
+    jobs = [(str(p), tuple(b) if b is not None else None, where) for p, b in areas]
     if workers > 1 and len(jobs) >= _POOL_MIN_AREAS:
         with mp.get_context("spawn").Pool(workers) as pool:
             results = pool.map(_words_job, jobs, chunksize=8)

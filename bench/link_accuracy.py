@@ -334,9 +334,11 @@ class VerifyLog:
     (infinite for hash candidates, which do not depend on it). Verifications that pass only
     by dense agreement are kept with inliers -1, so the inlier limits never count them."""
 
-    def __init__(self, folder: Path, workers: int = 1):
+    def __init__(self, folder: Path, workers: int = 1, features_dir: Path | None = None):
         self.folder = folder
         self.workers = workers
+        # Areas described for the visual words are read back here, not described again.
+        self.cache = features.FeatureCache(folder=features_dir) if features_dir else None
         self.results: dict[tuple[int, int], features.Verification | None] = {}
         # (inliers, correlation, coverage, similarity) of plausible verifications of a pair
         self.found: dict[tuple[str, str], list[tuple[int, float, float, float]]] = \
@@ -352,7 +354,7 @@ class VerifyLog:
         started = time.perf_counter()
         got = features.verify_many([((self.folder / a.media, a.box),
                                      (self.folder / b.media, b.box)) for a, b in todo],
-                                   self.workers)
+                                   self.workers, self.cache)
         self.seconds += time.perf_counter() - started
         for (a, b), v in zip(todo, got, strict=True):
             self.results[(a.id, b.id)] = v
@@ -514,7 +516,10 @@ def main(argv: list[str] | None = None) -> int:
     # Visual-word candidates: every linkable area described (as shown and mirrored) in a
     # spawn pool, then similar pairs down to the lowest similarity on the grid.
     started = time.perf_counter()
-    words = retrieval.words_many([(args.out / r.media, r.box) for r in records], args.workers)
+    # Features are kept beside the collection, so verification and later runs read them back.
+    features_dir = args.out / "features-cache"
+    words = retrieval.words_many([(args.out / r.media, r.box) for r in records], args.workers,
+                                 features_dir)
     words_s = time.perf_counter() - started
     started = time.perf_counter()
     similar_all = retrieval.similar_pairs(words, [r.media for r in records],
@@ -524,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     # Local-feature verification: every candidate verified once (hash candidates first, then
     # the visual-word ones), limits calibrated on the non-held-out pairs, then the linker run
     # with the limits set in analysis/features.py, without and with visual-word candidates.
-    log = VerifyLog(args.out, args.workers)
+    log = VerifyLog(args.out, args.workers, features_dir)
     started = time.perf_counter()
     hash_only = verify_all(records, current, log)
     verify_hash_s = time.perf_counter() - started
