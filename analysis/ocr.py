@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 3
+RECIPE_VERSION = 4
 
 LANG_NAMES = {
     "eng": "English",
@@ -557,6 +557,7 @@ def ocr_image(
     extra: list[dict] = []
     if any(c in have for c in ("ara", "fas")):
         extra = _reread_eastern_digits(prepared, scale, result)
+        extra += _contact_shape_readings(prepared, scale, result)
     if "eng" in installed and len(have) > 1:
         extra += _reread_number_lines(prepared, scale, result, deadline, tmp_dir)
     if extra or len(have) > 1:
@@ -677,6 +678,7 @@ def _read_batch(pages: list[_Page], have: list[str], installed: frozenset[str],
     if any(c in have for c in ("ara", "fas")):
         for k, p in enumerate(pages):
             extras[k] = _reread_eastern_digits(p.prepared, p.scale, results[k])
+            extras[k] += _contact_shape_readings(p.prepared, p.scale, results[k])
     if "eng" in installed and len(have) > 1:
         jobs = [(k, job) for k, p in enumerate(pages)
                 for job in _number_line_jobs(p.prepared, p.scale, results[k])]
@@ -739,6 +741,33 @@ def _reread_number_lines(prepared: Image.Image, scale: float, result: OcrResult,
     return out
 
 
+# The words adverts put right before a number ("WhatsApp", "call", "واتساب", "تماس"...), as
+# the last word of a line: the number then stands at the start of the next line, which is the
+# line Tesseract most often drops or cuts short ("+218.91.2345959" read "99+").
+_CONTACT_WORDS = frozenset({
+    "whatsapp", "call", "contact", "info", "infos", "appelez", "arayın", "arayin", "iletişim",
+    "iletisim", "için", "icin", "واتساب", "واتساپ", "تماس", "اتصل", "للتواصل", "للاستفسار",
+    "اطلاعات",
+})
+_ARABIC_VARIANTS = str.maketrans({"ی": "ي", "ى": "ي", "ک": "ك", "\u200c": None,
+                                  "\u200e": None, "\u200f": None})
+# A "+" beside a digit: the start of an international number whatever the digit count the
+# first pass kept of it.
+_PLUS_DIGIT = re.compile(r"\+\s?\d|\d\s?\+")
+
+
+def _contact_word(text: str) -> bool:
+    word = text.strip(".,:;!?()[]{}'\"-").lower().translate(_ARABIC_VARIANTS)
+    return word in _CONTACT_WORDS
+
+
+def _px(box: Sequence[float], scale: float, pad: int, prepared: Image.Image
+        ) -> tuple[int, int, int, int]:
+    return (max(0, int(box[0] * scale) - pad), max(0, int(box[1] * scale) - pad),
+            min(prepared.width, int(box[2] * scale) + pad),
+            min(prepared.height, int(box[3] * scale) + pad))
+
+
 def _number_line_jobs(prepared: Image.Image, scale: float, result: OcrResult
                       ) -> list[_LineJob]:
     grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
@@ -750,23 +779,100 @@ def _number_line_jobs(prepared: Image.Image, scale: float, result: OcrResult
     wrap = {i for i in range(len(lines) - 1)
             if len(_DIGIT.findall(lines[i][-1].text)) >= 2 and _DIGIT.search(lines[i + 1][0].text)}
     wrap |= {i + 1 for i in wrap}
+    boxes = [_union(words) for words in lines]
+    texts = [" ".join(w.text for w in words) for words in lines]
     jobs = []
-    for i, words in enumerate(lines):
-        text = " ".join(w.text for w in words)
-        if len(_DIGIT.findall(text)) < 6 and i not in wrap:
+    taken: set[int] = set()
+    for i, text in enumerate(texts):
+        if len(_DIGIT.findall(text)) < 6 and i not in wrap and not _PLUS_DIGIT.search(text):
             continue
-        x0 = min(w.box[0] for w in words)
-        y0 = min(w.box[1] for w in words)
-        x1 = max(w.box[2] for w in words)
-        y1 = max(w.box[3] for w in words)
-        pad = max(6, int((y1 - y0) * 0.4))
-        box = (max(0, int(x0 * scale) - pad), max(0, int(y0 * scale) - pad),
-               min(prepared.width, int(x1 * scale) + pad),
-               min(prepared.height, int(y1 * scale) + pad))
+        x0, y0, x1, y1 = boxes[i]
+        box = _px(boxes[i], scale, max(6, int((y1 - y0) * 0.4)), prepared)
         if box[2] - box[0] < 4 or box[3] - box[1] < 4:
             continue
         jobs.append(_LineJob(box, text, [x0, y0, x1, y1]))
+        taken.add(i)
+    for i, below in _after_contact(lines, boxes):
+        if below is not None and below in taken:
+            continue
+        region, report = _after_contact_box(boxes, i, below)
+        box = _px(region, scale, max(4, int((region[3] - region[1]) * 0.25)), prepared)
+        if box[2] - box[0] < 4 or box[3] - box[1] < 4:
+            continue
+        jobs.append(_LineJob(box, texts[below] if below is not None else "", report))
     return jobs
+
+
+def _after_contact(lines: list[list[OcrWord]], boxes: list[list[int]]
+                   ) -> list[tuple[int, int | None]]:
+    """(line ending in a contact word, the line right below it or None when the row below is
+    empty of words) for every line that ends in a contact word and holds no number after it."""
+    out = []
+    for i, words in enumerate(lines):
+        if not _contact_word(words[-1].text):
+            continue
+        height = boxes[i][3] - boxes[i][1]
+        below = None
+        for j, other in enumerate(boxes):
+            if (j != i and 0 <= other[1] - boxes[i][3] <= 1.2 * height
+                    and other[0] < boxes[i][2] and other[2] > boxes[i][0]):
+                if below is None or other[1] < boxes[below][1]:
+                    below = j
+        out.append((i, below))
+    return out
+
+
+def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResult
+                            ) -> list[dict]:
+    """Read by digit shape the row after a contact word that ends a right-to-left line, when
+    the first pass has no number there: compact Arabic-Indic and Persian numbers come back as
+    no word at all or as garbage ("۹4۹ 0"). Taken only when every blob in the row matches a
+    digit (so a row of words gives nothing) and there are at least eight digits; the groups
+    are given right to left, as they stand in a right-to-left line."""
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in result.words:
+        grouped.setdefault((w.block, w.par, w.line), []).append(w)
+    lines = list(grouped.values())
+    boxes = [_union(words) for words in lines]
+    out = []
+    for i, below in _after_contact(lines, boxes):
+        if not _ARABIC_LETTER.search(lines[i][-1].text):
+            continue
+        below_text = " ".join(w.text for w in lines[below]) if below is not None else ""
+        if len(re.findall("[0-9]", below_text)) >= 6:
+            continue  # a Latin number is there; the English re-read covers it
+        region, report = _after_contact_box(boxes, i, below)
+        box = _px(region, scale, 2, prepared)
+        if box[2] - box[0] < 4 or box[3] - box[1] < 6:
+            continue
+        read = read_digit_shapes(prepared.crop(box))
+        if read is None or read[1] > _ROW_SHAPE_MAX_DISTANCE:
+            continue
+        groups = read[0].split()
+        if sum(len(g) for g in groups) < 8:
+            continue
+        persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ"
+                      for w in lines[i] for ch in w.text)
+        base = 0x06F0 if persian else 0x0660
+        text = " ".join("".join(chr(base + int(d)) for d in g) for g in reversed(groups))
+        out.append({"text": text, "box": report, "first_pass": below_text,
+                    "distance": round(float(read[1]), 3)})
+    return out
+
+
+def _after_contact_box(boxes: list[list[int]], i: int, below: int | None
+                       ) -> tuple[list[int], list[int]]:
+    """The region to read after the contact word of line ``i`` (the row below, as wide as the
+    line above it, since a dropped or cut number may stand anywhere in it), and the box to
+    report the reading under: the row below when the first pass kept it, else the contact line
+    and the row together, so the selector finder puts the reading with the contact line."""
+    x0, y0, x1, y1 = boxes[i]
+    height = y1 - y0
+    if below is not None:
+        bx0, by0, bx1, by1 = boxes[below]
+        return [min(x0, bx0), by0, max(x1, bx1), by1], [bx0, by0, bx1, by1]
+    row = [x0, y1 + int(0.15 * height), x1, y1 + int(1.35 * height)]
+    return row, [x0, y0, x1, row[3]]
 
 
 def _line_reading(job: _LineJob, read: str) -> dict | None:
@@ -804,6 +910,9 @@ _SHAPE_N = 20
 # Mean absolute difference of the normalised bitmaps plus size and position penalties; the
 # correct shape scores 0.1-0.35 on 14-30 px text and a wrong one 0.45 and up.
 _SHAPE_MAX_DISTANCE = 0.4
+# A row read by shape with no word of the first pass to confirm it needs closer matches: at
+# 0.27 a small dark-mode "٢" was taken for "٣" and made another valid number.
+_ROW_SHAPE_MAX_DISTANCE = 0.2
 # Gaps between digits of one group are up to a third of the digit height in Naskh, spaces
 # 0.4 and more.
 _SPACE_GAP = 0.42
