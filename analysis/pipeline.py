@@ -27,7 +27,7 @@ from evidence.clock import now_utc
 from evidence.importer import mark_unreadable
 from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, report
 
-from . import linking
+from . import linking, posts
 from .ocr import BATCH_FOLDER_PREFIX, DEFAULT_LANGS, RECIPE_VERSION, ocr_status
 from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, region_hints
 from .worker import analyse_media_batch, init_worker
@@ -36,6 +36,10 @@ HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions,
 SELECTOR_ENGINE = "tideline-selectors 4"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
+# Seconds between saves of the posts cache while images are analysed: a killed run loses at most
+# this much of the separators its workers found (posts.py finds them again), and a long run does
+# not rewrite a large file after every batch.
+POSTS_SAVE_EVERY = 60.0
 # Images per worker task: Tesseract reads a task's images with one process per pass, loading its
 # models once (bench/RESULTS-ocr-speed.md). More images per task loads them less often; fewer
 # keeps both cores busy to the end of a small run and a cancel quick.
@@ -88,6 +92,38 @@ def _mark(case: Case, stage: str, target: str, engine_key: str, error: str | Non
         " status = excluded.status, error = excluded.error, at = excluded.at",
         [stage, target, engine_key, "failed" if error else "done", error, now_utc()],
     )
+
+
+def _separator_inputs(case: Case, batch: list[dict]) -> None:
+    """Give each task the half of the separators' inputs its worker will not find itself: the
+    current photo regions when the hashes are up to date, the current OCR words when the OCR
+    is. Read per batch, when it is sent, so that a large case's words are never all in memory.
+    """
+    for task in batch:
+        task["separators"] = True
+        sha = task["sha"]
+        if not task["hash"]:
+            task["photos"] = [list(r) for r in case.db.execute(
+                "SELECT x0, y0, x1, y1 FROM regions WHERE media_sha256 = ? AND current = 1"
+                " AND kind = 'photo'", [sha])]
+        if not task["ocr_langs"]:
+            row = case.db.execute("SELECT words FROM ocr WHERE media_sha256 = ? AND current = 1"
+                                  " ORDER BY id DESC LIMIT 1", [sha]).fetchone()
+            task["words"] = [list(b) for b in posts.word_boxes(
+                posts.load_words(row[0] if row else None))]
+
+
+def _separators_key(case: Case, sha: str) -> str | None:
+    """The posts cache key of the OCR and photo regions now current for ``sha``: the ones its
+    worker found the separators with, once that worker's results are stored."""
+    row = case.db.execute("SELECT id FROM ocr WHERE media_sha256 = ? AND current = 1"
+                          " ORDER BY id DESC LIMIT 1", [sha]).fetchone()
+    if row is None:  # never read: posts.py cuts such an image by its photos alone
+        return None
+    region_ids = [r[0] for r in case.db.execute(
+        "SELECT id FROM regions WHERE media_sha256 = ? AND current = 1 AND kind = 'photo'",
+        [sha])]
+    return posts.cache_key(row[0], region_ids)
 
 
 def _store_ocr(case: Case, sha: str, ocr: dict) -> None:
@@ -192,12 +228,18 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
     )
     done = 0
     pending_writes: list[dict] = []
-    last_write = time.monotonic()
+    last_write = last_posts_save = time.monotonic()
+    posts_cache = posts.PostsCache(case)
+
+    def submit(batch: list[dict]) -> cf.Future:
+        _separator_inputs(case, batch)
+        return pool.submit(analyse_media_batch, batch)
 
     def flush() -> None:
         nonlocal last_write
         if not pending_writes:
             return
+        found: list[tuple[str, str, list]] = []
         with case.transaction():
             for res in pending_writes:
                 sha = res["sha"]
@@ -225,15 +267,28 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
                         rep.errors.append({"media": sha, "stage": "ocr",
                                            "reason": res["ocr_error"]})
                     _mark(case, "ocr", sha, ocr_key, res.get("ocr_error"))
+                if "separators" in res and ("hashes" in res or "ocr" in res):
+                    key = _separators_key(case, sha)
+                    if key:
+                        found.append((sha, key, res["separators"]))
+        # Only once committed: a rolled-back write must not leave keys naming its region ids.
+        for sha, key, bands in found:
+            posts_cache.put(sha, key, bands)
         pending_writes.clear()
         last_write = time.monotonic()
+
+    def save_posts(force: bool) -> None:
+        nonlocal last_posts_save
+        if force or time.monotonic() - last_posts_save > POSTS_SAVE_EVERY:
+            posts_cache.save()
+            last_posts_save = time.monotonic()
 
     try:
         # Keep a bounded number of batches in flight so a cancel stops quickly.
         it = iter(batches)
         inflight: set[cf.Future] = set()
         for batch in it:
-            inflight.add(pool.submit(analyse_media_batch, batch))
+            inflight.add(submit(batch))
             if len(inflight) >= workers * 2:
                 break
         while inflight:
@@ -245,16 +300,19 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
                 done += len(results)
                 nxt = next(it, None)
                 if nxt is not None:
-                    inflight.add(pool.submit(analyse_media_batch, nxt))
+                    inflight.add(submit(nxt))
             if len(pending_writes) >= WRITE_EVERY or time.monotonic() - last_write > 2:
                 flush()
+                save_posts(False)
             report(progress, done, len(tasks), "Reading and hashing images")
             check(cancel)
         flush()
+        save_posts(True)
     except BaseException:
         # Cancel, Ctrl+C or an error: keep what finished, end the workers and their Tesseracts.
         try:
             flush()
+            save_posts(True)
         finally:
             _kill_workers(pool)
             pool.shutdown(wait=False, cancel_futures=True)

@@ -16,7 +16,12 @@ A cheap pixel signal refines the cut: a feed puts its posts on cards (or bubbles
 band of another colour between them. Rows that are one flat colour across the feed column,
 a colour other than the one the OCR words sit on, are a separator; the cut goes there, and a
 post whose photo is scrolled off screen but whose text (and number) shows becomes a part of
-its own. The bands are found once per image and kept in the case's cache folder.
+its own. The bands are found once per image by the analysis workers, from the greyscale copy
+they decode for hashing, while its photo regions and OCR words are at hand
+(analysis/worker.py); the pipeline's writer keeps them in the case's cache folder
+(``PostsCache``), keyed by the OCR and photo regions they were found with. An image without
+bands there (analysed by an older version, or the cache deleted) has them found here, from the
+same greyscale copy, so both ways give the same bands.
 
 Only a screenshot item showing exactly one image is ever split; posts and messages with their
 own text and items with several media are one part. A part may hold no photo: the app's header,
@@ -35,6 +40,8 @@ import numpy as np
 from PIL import Image
 
 from evidence.case import Case
+
+from .hashing import HashingError, decode_grey
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in original image pixels
 COLUMN_MARGIN = 0.03  # of the image width: text starts a little inside or outside its photo
@@ -164,32 +171,39 @@ MIN_BAND = 0.004  # of the image height: thinner flat bands are rules inside a p
 
 
 def find_separators(image: Image.Image, photos: Sequence[Box],
-                    words: Sequence[Sequence[float]]) -> list[tuple[int, int]]:
+                    words: Sequence[Sequence[float]],
+                    size: tuple[int, int] | None = None) -> list[tuple[int, int]]:
     """Bands (y0, y1) of flat colour across the feed column that are not the text background.
 
-    The text background is the colour just above the OCR words (the card or bubble the post
-    sits on); with no words there is nothing to compare against and no band is returned.
+    ``image`` may be a reduced copy (as the analysis workers decode it for hashing) of an
+    image whose full ``size`` is (width, height); ``photos``, ``words`` and the bands returned
+    are in full-size pixels. The text background is the colour just above the OCR words (the
+    card or bubble the post sits on); with no words there is nothing to compare against and no
+    band is returned.
     """
-    if not words or image.width < 8 or image.height < 8:
+    full_w, full_h = size or image.size
+    if not words or full_w < 8 or full_h < 8 or image.width < 1 or image.height < 1:
         return []
-    scale = max(1, image.width // 480)
-    grey = np.asarray(image.convert("L").reduce(scale) if scale > 1 else image.convert("L"),
-                      dtype=np.int16)
-    h, w = grey.shape
+    step = max(1, image.width // 480)
+    grey = image if image.mode == "L" else image.convert("L")
+    grey_arr = np.asarray(grey.reduce(step) if step > 1 else grey, dtype=np.int16)
+    h, w = grey_arr.shape
+    # Full-size pixels per working pixel; exactly ``step`` when the image is not reduced.
+    sx, sy = full_w / image.width * step, full_h / image.height * step
     if photos:
-        x0, x1 = min(b[0] for b in photos) / scale, max(b[2] for b in photos) / scale
+        x0, x1 = min(b[0] for b in photos) / sx, max(b[2] for b in photos) / sx
     else:
         x0, x1 = w * 0.1, w * 0.9
     inset = (x1 - x0) * 0.03
     c0, c1 = int(max(0, x0 + inset)), int(min(w, x1 - inset))
     if c1 - c0 < 4:
         return []
-    strip = grey[:, c0:c1]
+    strip = grey_arr[:, c0:c1]
     flat = (strip.max(axis=1) - strip.min(axis=1)) <= FLAT
     level = strip.mean(axis=1)
     backs = []
     for box in words:
-        y = int(box[1] / scale) - 2
+        y = int(box[1] / sy) - 2
         if 0 <= y < h and flat[y]:
             backs.append(int(level[y]) // 4)
     if not backs:
@@ -197,7 +211,7 @@ def find_separators(image: Image.Image, photos: Sequence[Box],
     back = Counter(backs).most_common(1)[0][0] * 4 + 2
     inside = np.zeros(h, dtype=bool)
     for b in photos:
-        inside[max(0, int(b[1] / scale)):int(b[3] / scale) + 1] = True
+        inside[max(0, int(b[1] / sy)):int(b[3] / sy) + 1] = True
     other = flat & (np.abs(level - back) > OTHER) & ~inside
     bands, start = [], None
     for y in range(h + 1):
@@ -205,8 +219,8 @@ def find_separators(image: Image.Image, photos: Sequence[Box],
         if on and start is None:
             start = y
         elif not on and start is not None:
-            if (y - start) * scale >= max(2, MIN_BAND * image.height):
-                bands.append((start * scale, y * scale))
+            if (y - start) * sy >= max(2, MIN_BAND * full_h):
+                bands.append((int(round(start * sy)), int(round(y * sy))))
             start = None
     return bands
 
@@ -216,8 +230,9 @@ def media_posts(case: Case, shas: Iterable[str] | None = None,
     """Every readable image's posts, from its current photo regions.
 
     For the images in ``screens`` (screenshots), separator bands and OCR words refine the cut.
-    That needs the pixels and the words, so the result is kept in the case's cache folder,
-    keyed by the OCR and regions it came from, and found again only when they change.
+    The bands come from the posts cache, where the analysis workers' bands are kept, keyed by
+    the OCR and regions they came from; only an image without bands for its current key is
+    decoded here (``PostsCache.get``).
     """
     wanted = None if shas is None else set(shas)
     photos: dict[str, list[tuple[int, Box]]] = defaultdict(list)
@@ -230,7 +245,7 @@ def media_posts(case: Case, shas: Iterable[str] | None = None,
     screens = screens or set()
     ocr_ids = {sha: ocr_id for ocr_id, sha in case.db.execute(
         "SELECT id, media_sha256 FROM ocr WHERE current = 1") if sha in screens}
-    cache = _PostsCache(case)
+    cache = PostsCache(case)
     out = {}
     for sha, width, height in case.db.execute(
         "SELECT sha256, width, height FROM media WHERE width IS NOT NULL AND height IS NOT NULL"
@@ -247,8 +262,26 @@ def media_posts(case: Case, shas: Iterable[str] | None = None,
     return out
 
 
-class _PostsCache:
-    """Each screenshot's posts, keyed by the OCR and photo regions they were found with."""
+def cache_key(ocr_id: int, region_ids: Iterable[int]) -> str:
+    """What a media's posts were found with: its current OCR and photo regions."""
+    return f"{ocr_id}:{','.join(str(r) for r in sorted(region_ids))}"
+
+
+def word_boxes(words: Iterable[dict]) -> list[tuple]:
+    """The boxes of the OCR words that show text, the only words the cut looks at."""
+    return [tuple(w["box"]) for w in words
+            if isinstance(w, dict) and isinstance(w.get("box"), list | tuple)
+            and len(w["box"]) == 4 and str(w.get("text") or "").strip()]
+
+
+class PostsCache:
+    """Each screenshot's separator bands and posts, keyed by the OCR and photo regions they
+    were found with (``cache_key``), in ``cache/posts-vN.json``.
+
+    The pipeline's writer ``put``s the bands its workers found; ``get`` cuts the posts from
+    them, or finds the bands itself when there are none for the current key. The file is
+    derived: deleting it costs one decode per screenshot the next time posts are needed.
+    """
 
     def __init__(self, case: Case) -> None:
         self.case = case
@@ -257,28 +290,38 @@ class _PostsCache:
             self.data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             self.data = {}
+        if not isinstance(self.data, dict):
+            self.data = {}
         self.dirty = False
+
+    def put(self, sha: str, key: str, bands: Sequence[Sequence[int]]) -> None:
+        """Keep the bands found for ``sha`` with the OCR and regions of ``key``."""
+        self.data[sha] = {"key": key, "bands": [[int(b[0]), int(b[1])] for b in bands]}
+        self.dirty = True
 
     def get(self, sha: str, ocr_id: int, photos: list[tuple[int, Box]], width: int,
             height: int) -> list[PostPart]:
-        key = f"{ocr_id}:{','.join(str(r) for r, _ in sorted(photos))}"
+        key = cache_key(ocr_id, (r for r, _ in photos))
         hit = self.data.get(sha)
+        bands: list[tuple[int, int]] | None = None
         if isinstance(hit, dict) and hit.get("key") == key:
             try:
-                return [PostPart(p[0], tuple(p[1]), tuple(p[2])) for p in hit["parts"]]
-            except (KeyError, TypeError, IndexError):
-                pass
+                if "parts" in hit:
+                    return [PostPart(p[0], tuple(p[1]), tuple(p[2])) for p in hit["parts"]]
+                bands = [(int(b[0]), int(b[1])) for b in hit["bands"]]
+            except (KeyError, TypeError, IndexError, ValueError):
+                bands = None
         row = self.case.db.execute("SELECT words FROM ocr WHERE id = ?", [ocr_id]).fetchone()
-        words = [tuple(w["box"]) for w in load_words(row[0] if row else None)
-                 if isinstance(w.get("box"), list) and len(w["box"]) == 4
-                 and str(w.get("text") or "").strip()]
-        bands: list[tuple[int, int]] = []
-        if words:
-            try:
-                with Image.open(self.case.vault.path_for(sha)) as im:
-                    bands = find_separators(im.convert("L"), [b for _, b in photos], words)
-            except (OSError, ValueError, Image.DecompressionBombError):
-                bands = []  # no pixels: the photos alone cut the image
+        words = word_boxes(load_words(row[0] if row else None))
+        if bands is None:
+            bands = []
+            if words:
+                try:
+                    work, full_w, full_h = decode_grey(self.case.vault.path_for(sha))
+                    bands = find_separators(work, [b for _, b in photos], words,
+                                            (full_w, full_h))
+                except (HashingError, OSError, ValueError, Image.DecompressionBombError):
+                    bands = []  # no pixels: the photos alone cut the image
         parts = split_posts(photos, width, height, bands, words)
         self.data[sha] = {"key": key, "bands": [list(b) for b in bands],
                           "parts": [[p.index, list(p.box), list(p.regions)] for p in parts]}
@@ -293,6 +336,7 @@ class _PostsCache:
             tmp = self.path.with_suffix(".tmp")
             tmp.write_text(json.dumps(self.data), encoding="utf-8")
             tmp.replace(self.path)
+            self.dirty = False
         except OSError:
             pass  # a read-only case folder: the posts are found again next time
 

@@ -4,7 +4,9 @@ the whole batch with one process per pass and so loads its language models once 
 
 Hashing decodes every image (JPEG at a reduced size, other formats in full); when it fails, a
 full decode tells a truncated or corrupt image (reported as ``unreadable``) from a hashing
-error.
+error. A batch keeps each greyscale copy it decoded for hashing until its OCR is done, and
+finds in it the bands between the posts of a feed screenshot (analysis/posts.py) from the
+photo regions and OCR words just found, so that nothing decodes the image again for posts.
 
 Workers are started with ``spawn``; they load neither Qt nor the case database and return
 plain dicts for the single writer in the parent to store. Each worker leads its own process
@@ -17,6 +19,10 @@ import os
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def init_worker(tmp_dir: str) -> None:
@@ -81,15 +87,29 @@ def analyse_media(task: dict) -> dict:
 def analyse_media_batch(tasks: list[dict]) -> list[dict]:
     """Every task of ``analyse_media``, with the same results in the same order: each image is
     hashed, then the images to read are read together with ``ocr_images`` (one batch per set of
-    languages and folder for temporary files; in the pipeline there is one)."""
-    outs = [_hash(task) for task in tasks]
+    languages and folder for temporary files; in the pipeline there is one).
+
+    A task with ``separators`` set also gets ``separators``: the bands (y0, y1) between posts
+    (``posts.find_separators``), from this run's photo regions and OCR words, or the task's
+    ``photos`` (boxes) and ``words`` (word boxes) for the half not redone. It gets none when a
+    half it needs failed."""
+    decoded = [_hash_decoded(task) for task in tasks]
+    outs = [out for out, _ in decoded]
+    _ocr_batch(tasks, outs)
+    for task, out, (_, work) in zip(tasks, outs, decoded, strict=True):
+        if task.get("separators"):
+            _separators(task, out, work)
+    return outs
+
+
+def _ocr_batch(tasks: list[dict], outs: list[dict]) -> None:
     groups: dict[tuple[str, str, float], list[int]] = {}
     for k, task in enumerate(tasks):
         if task.get("ocr_langs"):
             key = (task["ocr_langs"], task["tmp_dir"], float(task.get("timeout", 60)))
             groups.setdefault(key, []).append(k)
     if not groups:
-        return outs
+        return
     from analysis.ocr import OcrError, ocr_images
 
     for (langs, tmp_dir, timeout), members in groups.items():
@@ -106,28 +126,69 @@ def analyse_media_batch(tasks: list[dict]) -> list[dict]:
                 outs[k]["ocr_error"] = str(result)
             else:
                 outs[k]["ocr"] = asdict(result)
-    return outs
+
+
+def _separators(task: dict, out: dict, work: Image.Image | None) -> None:
+    """Add the bands between posts to ``out`` when both halves they need are known."""
+    from analysis.hashing import decode_grey
+    from analysis.posts import find_separators, word_boxes
+
+    if task.get("ocr_langs"):
+        if "ocr" not in out:
+            return
+        words = word_boxes(out["ocr"]["words"])
+    else:
+        words = [tuple(b) for b in task.get("words") or ()]
+    if task.get("hash"):
+        if "hashes" not in out:
+            return
+        photos = [tuple(r["box"]) for r in out["hashes"]["regions"] if r["kind"] == "photo"]
+        size = (out["hashes"]["width"], out["hashes"]["height"])
+    else:
+        photos = [tuple(b) for b in task.get("photos") or ()]
+        size = None
+    try:
+        if words and work is None:  # hashes were up to date: decode for the bands alone
+            work, width, height = decode_grey(task["path"])
+            size = (width, height)
+        out["separators"] = (
+            [list(b) for b in find_separators(work, photos, words, size)] if words else [])
+    except Exception:
+        # One odd image must not end the batch: without bands here, posts.py finds them when
+        # posts are needed, or cuts the image by its photos alone.
+        pass
 
 
 def _hash(task: dict) -> dict:
     """The hashing half of a task: ``hashes``, or ``hash_error`` and perhaps ``unreadable``."""
+    return _hash_decoded(task)[0]
+
+
+def _hash_decoded(task: dict) -> tuple[dict, Image.Image | None]:
+    """``_hash`` and the greyscale copy it hashed (None when it did not decode one)."""
     from PIL import Image
 
     out: dict = {"sha": task["sha"]}
+    work = None
     path = Path(task["path"])
     if task.get("hash"):
-        from analysis.hashing import HashingError, hash_image
+        from analysis.hashing import HashingError, decode_grey, hash_pil
 
         try:
+            # What hash_image does, keeping the decoded copy for the post separators.
+            work, width, height = decode_grey(path)
+            if work.width < 1 or work.height < 1:
+                raise HashingError(f"Image {path.name} has no pixels.")
             # Window hashes find crops and half-visible photos as candidates for the linker's
             # local-feature check (analysis/imagelinks.py).
-            out["hashes"] = asdict(hash_image(path, windows=True))
+            out["hashes"] = asdict(hash_pil(work, width, height, windows=True))
         except (HashingError, OSError, ValueError, Image.DecompressionBombError) as e:
             out["hash_error"] = str(e)
         except Exception as e:  # one bad image must not end the run
             out["hash_error"] = f"The image could not be hashed ({type(e).__name__}: {e})."
         if "hash_error" in out:
+            work = None
             reason = full_decode_failure(path)
             if reason:
                 out["unreadable"] = reason
-    return out
+    return out, work
