@@ -22,7 +22,7 @@ import multiprocessing as mp
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -430,13 +430,15 @@ def _verify_chunk(task: tuple[str | None, list[tuple[str, tuple | None, str, tup
 
 
 def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
-                cache: FeatureCache | None = None) -> list[Verification | None]:
+                cache: FeatureCache | None = None,
+                tick: Callable[[int], None] | None = None) -> list[Verification | None]:
     """``verify_features`` for every ((path, box), (path, box)) pair, in order; None where an
     area could not be read. With ``workers`` > 1 and enough pairs, the pairs are verified in a
     spawn pool, in chunks of neighbouring pairs so each worker describes an area once for
     many of its pairs; otherwise in this process with ``cache``. Workers share ``cache``'s
     folder when it has one, so an area is described once however many workers and calls need
-    it."""
+    it. ``tick(n)``, when given, is called as each n pairs are done; it may raise (a cancel),
+    which ends the pool's workers."""
     jobs = [(str(a[0]), tuple(a[1]) if a[1] is not None else None,
              str(b[0]), tuple(b[1]) if b[1] is not None else None) for a, b in pairs]
     if workers <= 1 or len(jobs) < _POOL_MIN_PAIRS:
@@ -447,6 +449,8 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
                 out.append(verify_features(cache, path_a, box_a, path_b, box_b))
             except FeatureError:
                 out.append(None)
+            if tick is not None:
+                tick(1)
         return out
     # Sorted by first area so a chunk shares areas; results are put back in the given order.
     order = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], jobs[k][1] or (), k))
@@ -454,8 +458,13 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
     folder = str(cache.folder) if cache is not None and cache.folder is not None else None
     chunks = [(folder, [jobs[k] for k in order[s:s + size]])
               for s in range(0, len(order), size)]
+    results = []
+    # Leaving the block early (a cancel raised by tick) terminates the workers.
     with mp.get_context("spawn").Pool(workers) as pool:
-        results = pool.map(_verify_chunk, chunks, chunksize=1)
+        for part in pool.imap(_verify_chunk, chunks, chunksize=1):
+            results.append(part)
+            if tick is not None:
+                tick(len(part))
     out = [None] * len(jobs)
     for k, v in zip(order, (v for part in results for v in part), strict=True):
         out[k] = v

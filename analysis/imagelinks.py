@@ -44,6 +44,7 @@ import numpy as np
 
 from evidence import store
 from evidence.case import Case
+from evidence.progress import CancelToken, ProgressCallback, check, report
 
 from . import features, retrieval
 from .hashing import ImageHashes, hamming_hex, hex_to_bytes, popcount
@@ -635,8 +636,10 @@ class CaseVerifier:
 
     def __init__(self, case: Case, cache: features.FeatureCache | None = None,
                  workers: int = 1, known: dict[str, features.Verification | None] | None = None,
-                 settled: set[str] | None = None) -> None:
+                 settled: set[str] | None = None,
+                 tick: Callable[[int], None] | None = None) -> None:
         self.case = case
+        self.tick = tick
         self.cache = cache if cache is not None else features.FeatureCache()
         self.workers = workers
         self.known = known
@@ -663,7 +666,7 @@ class CaseVerifier:
             else:
                 todo.append(k)
         results = features.verify_many([(self._area(pairs[k][0]), self._area(pairs[k][1]))
-                                        for k in todo], self.workers, self.cache)
+                                        for k in todo], self.workers, self.cache, self.tick)
         for k, v in zip(todo, results, strict=True):
             out[k] = v
             if self.known is not None:
@@ -695,16 +698,21 @@ def _inputs_digest(regions: list[RegionRecord], max_verify: int) -> str:
 
 
 def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None,
-                     incremental: bool = True, stats: LinkStats | None = None
-                     ) -> dict[tuple[str, str], dict]:
+                     incremental: bool = True, stats: LinkStats | None = None,
+                     progress: ProgressCallback | None = None,
+                     cancel: CancelToken | None = None) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media of the case that show the same photo.
 
     Unless ``verify`` is False, candidates outside the strong hash band, and pairs of areas
     that share visual words (analysis/retrieval.py), are checked by local features, in
     ``workers`` processes (``default_workers()`` when None). With ``incremental`` (and
     ``verify``), what earlier runs computed is read from the case's ``LinkCache`` and what this
-    run computes is added to it; ``stats`` (when given) is filled in."""
+    run computes is added to it; ``stats`` (when given) is filled in. ``progress`` hears how
+    many areas are described and pairs checked; ``cancel`` stops between any two of them (the
+    case's links are then left as they were)."""
     started = time.perf_counter()
+    describe_tick = _ticker(progress, cancel, "Describing photos for matching")
+    verify_tick = _ticker(progress, cancel, "Checking photo matches by local features")
     stats = stats if stats is not None else LinkStats()
     regions = _regions(case)
     stats.areas = len(regions)
@@ -718,10 +726,12 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
         with tempfile.TemporaryDirectory(dir=case.tmp_dir) as folder:
             t0 = time.perf_counter()
             words = retrieval.words_many(
-                [(case.vault.path_for(r.media), r.box) for r in regions], workers, folder)
+                [(case.vault.path_for(r.media), r.box) for r in regions], workers, folder,
+                describe_tick)
             stats.described = len(regions)
             stats.seconds_words = time.perf_counter() - t0
-            verifier = CaseVerifier(case, features.FeatureCache(folder=folder), workers)
+            verifier = CaseVerifier(case, features.FeatureCache(folder=folder), workers,
+                                    tick=verify_tick)
             pairs = _verified_pairs(regions, words, verifier, stats)
         stats.seconds = time.perf_counter() - started
         return pairs
@@ -743,7 +753,7 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
     todo = sorted({k for k in keys if k not in kept})
     by_key = {k: r for k, r in zip(keys, regions, strict=True)}
     fresh = retrieval.words_many([(case.vault.path_for(by_key[k].media), by_key[k].box)
-                                  for k in todo], workers, store_.features_dir)
+                                  for k in todo], workers, store_.features_dir, describe_tick)
     for k, w in zip(todo, fresh, strict=True):
         if w is not None:
             kept[k] = ("", w)
@@ -755,7 +765,7 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
         # Earlier verifications are gone or obsolete: no pair counts as done.
         known, settled = {}, set()
     verifier = CaseVerifier(case, features.FeatureCache(folder=store_.features_dir), workers,
-                            known, settled)
+                            known, settled, verify_tick)
     pairs = _verified_pairs(regions, words, verifier, stats)
     current = set(keys)
     # Verifications first, words after: an area in words.npz is settled, so its pairs must
@@ -771,6 +781,21 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
     stats.warnings += store_.warnings
     stats.seconds = time.perf_counter() - started
     return pairs
+
+
+def _ticker(progress: ProgressCallback | None, cancel: CancelToken | None, label: str
+            ) -> Callable[[int], None] | None:
+    """A counter for long checks: reports the running total and honours a cancel."""
+    if progress is None and cancel is None:
+        return None
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        report(progress, done[0], None, label)
+        check(cancel)
+
+    return tick
 
 
 def _prune_features(cache: features.FeatureCache, areas: list[tuple[str, tuple]]) -> None:
@@ -829,8 +854,10 @@ def _media_order(case: Case) -> dict[str, tuple[str, int]]:
 
 
 def image_links(case: Case, workers: int | None = None, incremental: bool = True,
-                stats: LinkStats | None = None) -> list[dict]:
-    pairs = find_image_pairs(case, workers=workers, incremental=incremental, stats=stats)
+                stats: LinkStats | None = None, progress: ProgressCallback | None = None,
+                cancel: CancelToken | None = None) -> list[dict]:
+    pairs = find_image_pairs(case, workers=workers, incremental=incremental, stats=stats,
+                             progress=progress, cancel=cancel)
     order = _media_order(case)
     parent: dict[str, str] = {}
 
@@ -873,12 +900,13 @@ def image_links(case: Case, workers: int | None = None, incremental: bool = True
 
 
 def update_image_links(case: Case, workers: int | None = None, incremental: bool = True,
-                       stats: LinkStats | None = None) -> dict:
+                       stats: LinkStats | None = None, progress: ProgressCallback | None = None,
+                       cancel: CancelToken | None = None) -> dict:
     """Find the case's image links and store them (analyst decisions stay). Incremental unless
     ``incremental`` is False (then everything is described and verified again and the link
     cache is left alone); ``stats``, when given, says what the run did and its warnings."""
     stats = stats if stats is not None else LinkStats()
-    found = image_links(case, workers, incremental, stats)
+    found = image_links(case, workers, incremental, stats, progress, cancel)
     with case.transaction():
         store.replace_auto_links(case, ["image"], found)
         case.audit("links.updated", {

@@ -433,7 +433,8 @@ def analyse(
         from . import imagelinks
 
         stats = imagelinks.LinkStats()
-        rep.links.update(imagelinks.update_image_links(case, workers=workers, stats=stats))
+        rep.links.update(imagelinks.update_image_links(case, workers=workers, stats=stats,
+                                                        progress=progress, cancel=cancel))
         rep.errors += [{"stage": "links", "reason": w} for w in stats.warnings]
     except Cancelled:
         case.audit("analysis.cancelled", {"started": started, **_summary(rep)})

@@ -21,7 +21,7 @@ with a sparse product (scipy), keeping at most ``TOP_K`` partners per area.
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -104,17 +104,27 @@ def _words_job(job: tuple[str, tuple[int, int, int, int] | None, str | None]
 
 
 def words_many(areas: Sequence[tuple[str | Path, tuple[int, int, int, int] | None]],
-               workers: int = 1, folder: str | Path | None = None) -> list[AreaWords | None]:
+               workers: int = 1, folder: str | Path | None = None,
+               tick: Callable[[int], None] | None = None) -> list[AreaWords | None]:
     """Words of every (path, box), None where an area could not be read; in a spawn pool of
     ``workers`` processes when there are enough areas to pay for it. With ``folder``, each
-    area's features are kept there (``features.FeatureCache``) for verification to reuse."""
+    area's features are kept there (``features.FeatureCache``) for verification to reuse.
+    ``tick(1)`` is called after each area; it may raise (a cancel), which ends the workers."""
     where = str(folder) if folder is not None else None
     jobs = [(str(p), tuple(b) if b is not None else None, where) for p, b in areas]
+    results = []
     if workers > 1 and len(jobs) >= _POOL_MIN_AREAS:
+        # Leaving the block early (a cancel raised by tick) terminates the workers.
         with mp.get_context("spawn").Pool(workers) as pool:
-            results = pool.map(_words_job, jobs, chunksize=8)
+            for r in pool.imap(_words_job, jobs, chunksize=8):
+                results.append(r)
+                if tick is not None:
+                    tick(1)
     else:
-        results = [_words_job(j) for j in jobs]
+        for j in jobs:
+            results.append(_words_job(j))
+            if tick is not None:
+                tick(1)
     return [r if isinstance(r, AreaWords) else None for r in results]
 
 

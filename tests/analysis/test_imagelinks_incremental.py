@@ -43,13 +43,13 @@ class _Spy:
         self.verified: list[tuple[str, str]] = []
         words_many, verify_many = retrieval.words_many, features.verify_many
 
-        def words(areas, workers=1, folder=None):
+        def words(areas, workers=1, folder=None, tick=None):
             self.described += [Path(p).name for p, _ in areas]
-            return words_many(areas, 1, folder)
+            return words_many(areas, 1, folder, tick)
 
-        def verify(pairs, workers=1, cache=None):
+        def verify(pairs, workers=1, cache=None, tick=None):
             self.verified += [(Path(a[0]).name, Path(b[0]).name) for a, b in pairs]
-            return verify_many(pairs, 1, cache)
+            return verify_many(pairs, 1, cache, tick)
 
         monkeypatch.setattr(retrieval, "words_many", words)
         monkeypatch.setattr(features, "verify_many", verify)
@@ -195,7 +195,7 @@ def test_a_run_stopped_while_verifying_verifies_the_new_pairs_next_time(
     case, spy = analysed
     spied = features.verify_many
 
-    def stop(pairs, workers=1, cache=None):
+    def stop(pairs, workers=1, cache=None, tick=None):
         raise RuntimeError("stopped")
 
     _later(tmp_path / "later")
@@ -214,3 +214,24 @@ def test_a_run_stopped_while_verifying_verifies_the_new_pairs_next_time(
     assert not spy.described or set(spy.described) == {new}
     linked = _linked(case)
     assert ("a_photo.jpg", "c_top.jpg") in linked or ("b_banner.jpg", "c_top.jpg") in linked
+
+
+def test_a_cancel_while_checking_matches_leaves_the_links_as_they_were(analysed):
+    from evidence.progress import Cancelled, CancelToken
+
+    case, _spy = analysed
+    before = _linked(case)
+    assert before
+    token = CancelToken()
+    heard: list[str] = []
+
+    def progress(p) -> None:
+        heard.append(p.label)
+        if "Checking" in p.label:
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        imagelinks.update_image_links(case, workers=1, incremental=False, progress=progress,
+                                      cancel=token)
+    assert any("Describing" in label for label in heard)
+    assert _linked(case) == before
