@@ -155,7 +155,7 @@ def part_texts(case: Case, parts: dict[int, posts.ItemPosts] | None = None
                     read[(item_id, k)].extend(part_text.splitlines())
         elif text:
             read[(item_id, 0)].extend(text.splitlines())
-    chrome = chrome_lines(case, read)
+    chrome = chrome_lines(case, read, parts)
     out = {}
     for unit in own.keys() | read.keys():
         lines = own.get(unit, []) + [ln for ln in read.get(unit, []) if line_key(ln) not in chrome]
@@ -170,7 +170,8 @@ def line_key(line: str) -> str:
     return " ".join(re.findall(r"[^\W\d_]{3,}", normalise_for_similarity(line)))
 
 
-def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]]) -> set[str]:
+def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]],
+                 parts: dict[int, posts.ItemPosts] | None = None) -> set[str]:
     """OCR lines that are the interface of an app, not an advert.
 
     Such a line ("Like Comment Share", "Search Facebook", "1.2K subscribers", compared on its
@@ -178,26 +179,41 @@ def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]]) -> set[str]
     as interface text when the items showing it fall into at least ``CHROME_MIN_GROUPS``
     groups that share no phone number, handle or email; a reposted advert's lines recur in
     items that share its number. Measured on the demo case: bench/RESULTS-clusters.md.
+
+    Groups are made of posts, not items (with ``parts``, each selector counts in the post
+    that shows it): a feed screenshot showing two campaigns' numbers would otherwise join
+    their groups, and a few such screenshots make every advert one group.
     """
-    values: dict[int, set[str]] = defaultdict(set)
-    for item_id, kind, value in case.db.execute(
-        "SELECT item_id, kind, value FROM selectors WHERE current = 1"
+    values: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for item_id, kind, value, sha, boxes in case.db.execute(
+        "SELECT item_id, kind, value, media_sha256, boxes FROM selectors WHERE current = 1"
     ):
-        if kind in SELECTOR_LINK_KINDS:
-            values[item_id].add(value)
-    holders: dict[str, set[int]] = defaultdict(set)
-    for (item_id, _), lines in read.items():
-        if values.get(item_id):
+        if kind not in SELECTOR_LINK_KINDS:
+            continue
+        ip = parts.get(item_id) if parts else None
+        if ip is None or ip.count <= 1:
+            values[(item_id, 0)].add(value)
+            continue
+        try:
+            loaded = json.loads(boxes) if boxes else None
+        except ValueError:
+            loaded = None
+        k = ip.part_of_selector(sha, loaded)
+        if k is not None:
+            values[(item_id, k)].add(value)
+    holders: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for unit, lines in read.items():
+        if values.get(unit):
             for ln in lines:
                 key = line_key(ln)
                 if key:
-                    holders[key].add(item_id)
-    return {key for key, items in holders.items()
-            if len(items) >= CHROME_MIN_GROUPS
-            and _unrelated_groups(items, values) >= CHROME_MIN_GROUPS}
+                    holders[key].add(unit)
+    return {key for key, units in holders.items()
+            if len({u[0] for u in units}) >= CHROME_MIN_GROUPS
+            and _unrelated_groups(units, values) >= CHROME_MIN_GROUPS}
 
 
-def _unrelated_groups(items: set[int], values: dict[int, set[str]]) -> int:
+def _unrelated_groups(items: set, values: dict) -> int:
     """How many groups ``items`` make when items sharing a selector value are one group."""
     parent = {i: i for i in items}
 

@@ -71,10 +71,15 @@ def load_truth(case: Case, material: Path) -> Truth:
         elif kind == "crowdtangle":
             rec = ct.get(text or "")
         elif path_in:
+            full = Path(src_path).resolve() / path_in
             try:
-                rel = (Path(src_path).resolve() / path_in).relative_to(root).as_posix()
+                rel = full.relative_to(root).as_posix()
             except ValueError:
-                rel = None
+                # A copied case still names the folder it was imported from: match the
+                # longest tail of the path that truth.json knows.
+                parts = full.parts
+                rel = next((t for k in range(len(parts) - 1, 0, -1)
+                            if (t := "/".join(parts[-k:])) in files), None)
             rec = files.get(rel)
             if rec and rec.get("held_out"):
                 held.add(item_id)

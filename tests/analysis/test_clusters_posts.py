@@ -196,3 +196,28 @@ def test_the_report_says_which_items_are_in_two_clusters():
     assert html.count("Items showing posts of other clusters too") == 2
     assert 'item 1</a> (also in <a href="#cluster-3">cluster 3</a>)' in html
     assert 'item 1</a> (also in <a href="#cluster-1">cluster 1</a>)' in html
+
+
+def test_feed_screenshots_showing_two_numbers_do_not_hide_interface_lines(case: Case):
+    # Five adverts with numbers of their own share an interface line. Three feed screenshots each
+    # show two of them, one per post: counted per item they would join the five
+    # into two groups and the line would look like a reposted advert's.
+    from analysis import posts
+
+    b = Builder(case)
+    nums = _numbers("IT", 5)
+    read: dict[tuple[int, int], list[str]] = {}
+    for k in range(5):
+        item, sha, _ = b.item("screenshot", 1 + k, photos=[(0, 200, 1080, 800)],
+                              words=_w(CHROME, 900, 1))
+        b.phone(item, sha, nums[k], [40, 150, 400, 180])
+        read[(item, 0)] = [CHROME, OTHERS[k % 3]]
+    for first, second in ((0, 1), (2, 3), (3, 4)):
+        item, sha, _ = b.item("screenshot", 8, photos=[(0, 200, 1080, 800),
+                                                       (0, 1200, 1080, 1800)])
+        b.phone(item, sha, nums[first], [40, 120, 500, 160])
+        b.phone(item, sha, nums[second], [40, 1100, 500, 1140])
+        read[(item, 0)] = [CHROME]
+        read[(item, 1)] = [CHROME]
+    parts = posts.item_posts(case)
+    assert chrome_lines(case, read, parts) == {line_key(CHROME)}
