@@ -12,9 +12,15 @@ Two strategies, chosen per search from a cost estimate made on the actual data:
   substring, so candidates come from direct-addressed bucket tables and are then verified
   with a vectorised popcount. Each pair is reported by the first substring that catches it
   (no sort to remove duplicates); a self-join probes each pair from one end only; 64-bit
-  candidates are read from per-substring sorted copies of the words, not gathered by row;
+  candidates are read from per-substring sorted copies of the words, bucket by bucket, in
+  rectangles of buckets of similar size; wider hashes are verified word by word, dropping
+  repeats of pairs an earlier substring catches as soon as the word that shows it is read;
 * blocked brute force: XOR and popcount over blocks of rows, used when buckets are so crowded
   (clumpy hashes, large ``t``) that candidate generation would cost more.
+
+The probes of one search are split into independent tasks run on a few threads (numpy
+releases the GIL inside its loops); results are concatenated in task order and pairs come back
+sorted by one packed int64 key, so the output never depends on the number of threads.
 
 Hashes are added in segments that merge like a log-structured merge tree, so ``add`` never
 rebuilds the whole index and the amortised cost stays O(n log n).
@@ -23,10 +29,13 @@ rebuilds the whole index and the amortised cost stays O(n log n).
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import combinations
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from analysis.hashing import popcount, to_words
 
@@ -39,6 +48,13 @@ _CANDIDATE_BUDGET = 1 << 22
 # Candidates verified per step of the 64-bit path: small enough that its temporaries stay in
 # the CPU cache, which matters more than the per-step Python overhead.
 _PIECE = 1 << 16
+# Buckets up to this size are verified as rectangles (see _verify_sorted); the sorted words
+# carry this many padding entries so that a rectangle never reads past their end.
+_RECT_MAX = 1 << 10
+# From this bucket size on, a rectangle copies each bucket as a run instead of word by word.
+_ROW_COPY = 16
+# Bits of an int64 sort key that may hold (i rank, j rank, distance) without the sign bit.
+_PACK_BITS = 63
 # Upper bound on XOR elements per block in the brute-force path.
 _BLOCK_ELEMENTS = 1 << 23
 # Relative costs per unit of work, measured with bench/index_bench.py on numpy 2.x.
@@ -125,7 +141,9 @@ def _build_segment(ids: np.ndarray, words: np.ndarray) -> _Segment:
             starts.append(start)
             ranks.append(rank)
             if words.shape[1] == 1:
-                sorted_words.append(words[order, 0])
+                padded = np.zeros(len(order) + _RECT_MAX, dtype=np.uint64)
+                padded[: len(order)] = words[order, 0]
+                sorted_words.append(padded)
     columns = np.ascontiguousarray(words.T) if words.shape[1] > 1 else np.empty((0, 0), np.uint64)
     return _Segment(
         ids, words, np.sort(ids), per_word, orders, starts, ranks, sorted_words, columns
@@ -157,10 +175,18 @@ def _ball(bits: int, r: int) -> np.ndarray:
 class HammingIndex:
     """Exact Hamming-distance search over binary hashes of a fixed width."""
 
-    def __init__(self, bits: int) -> None:
+    def __init__(self, bits: int, workers: int | None = None) -> None:
+        """``workers``: threads a search may use (default: one per CPU core). numpy releases
+        the GIL inside its loops, so pieces of one search run on several cores; the result
+        does not depend on the number of workers."""
         if not isinstance(bits, int) or bits <= 0 or bits % 8:
             raise ValueError(f"Hash width must be a positive multiple of 8 bits, got {bits!r}.")
+        if workers is None:
+            workers = os.cpu_count() or 1
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"Workers must be a positive integer, got {workers!r}.")
         self.bits = bits
+        self.workers = workers
         self._segments: list[_Segment] = []
 
     def __len__(self) -> int:
@@ -222,30 +248,47 @@ class HammingIndex:
         Sorted by (i, j).
         """
         t = self._check_t(t)
-        i_parts: list[np.ndarray] = []
-        j_parts: list[np.ndarray] = []
-        d_parts: list[np.ndarray] = []
-        for a, seg in enumerate(self._segments):
-            hits = _search(seg.words, seg, t, same=True)
-            i_parts.append(seg.ids[hits.q])
-            j_parts.append(seg.ids[hits.s])
-            d_parts.append(hits.d)
-            # Older segments are larger, so the newer one is the query side.
-            for newer in self._segments[a + 1 :]:
-                hits = _search(newer.words, seg, t, same=False)
-                i_parts.append(newer.ids[hits.q])
-                j_parts.append(seg.ids[hits.s])
-                d_parts.append(hits.d)
-        if not i_parts:
+        if not self._segments:
             empty = np.empty(0, dtype=np.int64)
             return empty, empty.copy(), np.empty(0, dtype=np.int32)
-        i_ids = np.concatenate(i_parts)
-        j_ids = np.concatenate(j_parts)
+        # Pairs are gathered as ranks of the ids (ids in increasing order), so that a pair and
+        # its distance pack into one int64 whose plain sort gives the (i, j) order.
+        sorted_ids = np.sort(np.concatenate([seg.ids for seg in self._segments]))
+        ranks = [np.searchsorted(sorted_ids, seg.ids) for seg in self._segments]
+        a_parts: list[np.ndarray] = []
+        b_parts: list[np.ndarray] = []
+        d_parts: list[np.ndarray] = []
+        for a, seg in enumerate(self._segments):
+            hits = _search(seg.words, seg, t, same=True, workers=self.workers)
+            a_parts.append(ranks[a][hits.q])
+            b_parts.append(ranks[a][hits.s])
+            d_parts.append(hits.d)
+            # Older segments are larger, so the newer one is the query side.
+            for b, newer in enumerate(self._segments[a + 1 :], start=a + 1):
+                hits = _search(newer.words, seg, t, same=False, workers=self.workers)
+                a_parts.append(ranks[b][hits.q])
+                b_parts.append(ranks[a][hits.s])
+                d_parts.append(hits.d)
+        r_a = np.concatenate(a_parts)
+        r_b = np.concatenate(b_parts)
         dists = np.concatenate(d_parts)
-        lo = np.minimum(i_ids, j_ids)
-        hi = np.maximum(i_ids, j_ids)
-        order = np.lexsort((hi, lo))
-        return lo[order], hi[order], dists[order]
+        lo = np.minimum(r_a, r_b)
+        hi = np.maximum(r_a, r_b)
+        rank_bits = max(1, (len(sorted_ids) - 1).bit_length())
+        dist_bits = self.bits.bit_length()
+        if 2 * rank_bits + dist_bits > _PACK_BITS:
+            order = np.lexsort((hi, lo))
+            return sorted_ids[lo[order]], sorted_ids[hi[order]], dists[order]
+        key = lo << (rank_bits + dist_bits)
+        key |= hi << dist_bits
+        key |= dists
+        del lo, hi, r_a, r_b
+        key.sort()
+        dists = (key & ((1 << dist_bits) - 1)).astype(np.int32)
+        key >>= dist_bits
+        j_ids = sorted_ids[key & ((1 << rank_bits) - 1)]
+        key >>= rank_bits
+        return sorted_ids[key], j_ids, dists
 
     def query(self, hashes: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored hashes within ``t`` of each new hash: (query_row, ids, dists).
@@ -258,7 +301,7 @@ class HammingIndex:
         ids: list[np.ndarray] = [np.empty(0, dtype=np.int64)]
         dists: list[np.ndarray] = [np.empty(0, dtype=np.int32)]
         for seg in self._segments:
-            hits = _search(words, seg, t, same=False)
+            hits = _search(words, seg, t, same=False, workers=self.workers)
             rows.append(hits.q.astype(np.int64))
             ids.append(seg.ids[hits.s])
             dists.append(hits.d)
@@ -272,19 +315,21 @@ class HammingIndex:
 # -- search strategies ---------------------------------------------------------------------
 
 
-def _search(q_words: np.ndarray, seg: _Segment, t: int, *, same: bool) -> _Hits:
+def _search(
+    q_words: np.ndarray, seg: _Segment, t: int, *, same: bool, workers: int = 1
+) -> _Hits:
     """Pairs (query row, segment row) within t; with ``same`` only query row < segment row."""
     n_q, n_s = len(q_words), len(seg)
     n_words = seg.words.shape[1]
     if n_q == 0 or n_s == 0:
         return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
     if t >= 64 * n_words or n_q * n_s <= _SMALL * _SMALL // 4:
-        return _brute(q_words, seg.words, t, same=same)
+        return _brute(q_words, seg.words, t, same=same, workers=workers)
     plan = _mih_plan(seg, t)
     brute_cost = _COST_BRUTE_WORD * n_q * n_s * n_words / (2 if same else 1)
     if plan is None or _mih_cost(q_words, seg, plan, same) > brute_cost:
-        return _brute(q_words, seg.words, t, same=same)
-    return _mih(q_words, seg, t, plan, same=same)
+        return _brute(q_words, seg.words, t, same=same, workers=workers)
+    return _mih(q_words, seg, t, plan, same=same, workers=workers)
 
 
 @dataclass
@@ -360,32 +405,66 @@ def _mask_groups(
     return groups
 
 
-def _mih(q_words: np.ndarray, seg: _Segment, t: int, plan: list[_Probe], *, same: bool) -> _Hits:
-    found: list[_Hits] = []
+def _run(tasks: list, fn, workers: int) -> list:
+    """``fn`` over ``tasks``, on up to ``workers`` threads, results in task order."""
+    if workers <= 1 or len(tasks) <= 1:
+        return [fn(task) for task in tasks]
+    with ThreadPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
+        return list(pool.map(fn, tasks))
+
+
+@dataclass
+class _ProbeTask:
+    """One chunk of query rows probing one substring with one group of masks."""
+
+    k: int  # position of the probe in the plan
+    q_keys: np.ndarray  # the chunk's substring keys
+    rows: np.ndarray | None  # the chunk's query rows, or None for rows lo, lo + 1, ...
+    lo: int
+    masks: np.ndarray
+    own_bucket: bool
+
+
+def _mih(
+    q_words: np.ndarray, seg: _Segment, t: int, plan: list[_Probe], *, same: bool, workers: int
+) -> _Hits:
+    tasks: list[_ProbeTask] = []
+    sizes = [np.diff(seg.starts[p.index]) for p in plan]
+    # Wider hashes are verified word by word from column-major copies (see _verify_buckets).
+    if seg.sorted_words:
+        q_columns = np.empty((0, 0), np.uint64)
+    else:
+        q_columns = seg.columns if same else np.ascontiguousarray(q_words.T)
     for k, p in enumerate(plan):
-        start = seg.starts[p.index]
-        sizes = np.diff(start)
         q_keys_all = _keys(q_words, p.word, p.shift, p.bits)
         for rows, masks, own_bucket in _mask_groups(q_keys_all, p.masks, p.bits, same):
             q_keys = q_keys_all if rows is None else q_keys_all[rows]
-            n_masks = len(masks)
-            chunk = max(1, _CANDIDATE_BUDGET // (4 * n_masks))
+            chunk = max(1, _CANDIDATE_BUDGET // (4 * len(masks)))
             for lo in range(0, len(q_keys), chunk):
-                keys = (q_keys[lo : lo + chunk, None] ^ masks[None, :]).ravel()
-                counts = sizes[keys]
-                nonzero = np.flatnonzero(counts)
-                if len(nonzero) == 0:
-                    continue
-                q_rows = lo + nonzero // n_masks
-                if rows is not None:
-                    q_rows = rows[q_rows]
-                q_rows = q_rows.astype(np.int32)
-                first = start[keys[nonzero]]
-                counts = counts[nonzero]
-                found.extend(
-                    _verify_probes(q_rows, first, counts, q_words, seg, t, p, plan[:k], own_bucket)
+                part_rows = None if rows is None else rows[lo : lo + chunk]
+                tasks.append(
+                    _ProbeTask(k, q_keys[lo : lo + chunk], part_rows, lo, masks, own_bucket)
                 )
-    return _concat(found)
+
+    def probe(task: _ProbeTask) -> list[_Hits]:
+        p = plan[task.k]
+        start = seg.starts[p.index]
+        n_masks = len(task.masks)
+        keys = (task.q_keys[:, None] ^ task.masks[None, :]).ravel()
+        counts = sizes[task.k][keys]
+        nonzero = np.flatnonzero(counts)
+        if len(nonzero) == 0:
+            return []
+        q_rows = nonzero // n_masks
+        q_rows = task.lo + q_rows if task.rows is None else task.rows[q_rows]
+        q_rows = q_rows.astype(np.int32)
+        first = start[keys[nonzero]]
+        counts = counts[nonzero]
+        return _verify_probes(
+            q_rows, first, counts, q_words, q_columns, seg, t, p, plan[: task.k], task.own_bucket
+        )
+
+    return _concat([h for hits in _run(tasks, probe, workers) for h in hits])
 
 
 def _verify_probes(
@@ -393,6 +472,7 @@ def _verify_probes(
     first: np.ndarray,
     counts: np.ndarray,
     q_words: np.ndarray,
+    q_columns: np.ndarray,
     seg: _Segment,
     t: int,
     p: _Probe,
@@ -406,7 +486,7 @@ def _verify_probes(
         n_words = seg.words.shape[1]
         word_order = [(p.word + 1 + i) % n_words for i in range(n_words)]
         return _verify_buckets(
-            q_rows, first, counts, order, q_words, seg, t, own_bucket, earlier, word_order
+            q_rows, first, counts, order, q_columns, seg, t, own_bucket, earlier, word_order
         )
     if own_bucket:
         # In its own bucket a row pairs only with the members after it in the bucket.
@@ -423,7 +503,7 @@ def _verify_buckets(
     first: np.ndarray,
     counts: np.ndarray,
     order: np.ndarray,
-    q_words: np.ndarray,
+    q_columns: np.ndarray,
     seg: _Segment,
     t: int,
     row_order: bool,
@@ -439,6 +519,9 @@ def _verify_buckets(
     hits = []
     if len(counts) == 0:
         return hits
+    earlier_in: dict[int, list[_Probe]] = {w: [] for w in word_order}
+    for e in earlier:
+        earlier_in[e.word].append(e)
     ends = np.cumsum(counts)
     piece_lo = 0
     while piece_lo < len(counts):
@@ -454,20 +537,20 @@ def _verify_buckets(
         if row_order:
             keep = q < s
             q, s = q[keep], s[keep]
-        # Word by word, dropping a candidate as soon as its partial distance exceeds t; the
-        # probed word comes last, as its substring already agrees and rejects least.
+        # Word by word, dropping a candidate as soon as its partial distance exceeds t or an
+        # earlier probe inside that word also catches it (a near copy agrees on many
+        # substrings, so most candidates of a crowded real set are such repeats); the probed
+        # word comes last, as its substring already agrees and rejects least.
         d = np.zeros(len(q), dtype=np.int32)
         for w in word_order:
-            d += popcount(q_words[q, w] ^ seg.columns[w][s])
-            keep = np.flatnonzero(d <= t)
+            x = q_columns[w].take(q) ^ seg.columns[w].take(s)
+            d += popcount(x)
+            live = d <= t
+            for e in earlier_in[w]:
+                live &= popcount(x & e.field) > e.radius
+            keep = np.flatnonzero(live)
             if len(keep) < len(d):
                 q, s, d = q[keep], s[keep], d[keep]
-        if earlier and len(q):
-            first_catch = np.ones(len(q), dtype=bool)
-            for e in earlier:
-                x = (q_words[q, e.word] ^ seg.words[s, e.word]) & e.field
-                first_catch &= popcount(x) > e.radius
-            q, s, d = q[first_catch], s[first_catch], d[first_catch]
         hits.append(_Hits(q, s, d))
         piece_lo = piece_hi
     return hits
@@ -486,11 +569,77 @@ def _verify_sorted(
     """``_verify_buckets`` for 64-bit hashes, reading bucket members from the sorted words.
 
     Candidates stay as positions in the substring's order; only verified pairs are mapped back
-    to rows, so the per-candidate work is an XOR and a popcount over near-contiguous memory.
+    to rows. Probes are grouped by bucket size rounded up to a power of two, and each group is
+    verified as a rectangle (probe x slot): no ragged expansion, and the slots past a bucket's
+    end (they read the next buckets, or the padding) are dropped only among the few hits.
     """
-    hits = []
+    hits: list[_Hits] = []
     if len(counts) == 0:
         return hits
+    order = seg.orders[probe.index]
+    sorted_w = seg.sorted_words[probe.index]
+    # Size class: the bucket size rounded up to a power of two (1, 2, 4, ...).
+    width_log = np.frexp((counts - 1).astype(np.float32))[1].astype(np.int8)
+    by_class = np.argsort(width_log, kind="stable")
+    bounds = np.searchsorted(width_log[by_class], np.arange(width_log.max() + 2))
+    for k in range(len(bounds) - 1):
+        sel = by_class[bounds[k] : bounds[k + 1]]
+        if len(sel) == 0:
+            continue
+        width = 1 << k
+        if width > _RECT_MAX:
+            hits.extend(
+                _verify_ragged(q_rows[sel], first[sel], counts[sel], q_word, seg, probe, t,
+                               earlier)
+            )
+            continue
+        slots = np.arange(width, dtype=np.int64)
+        windows = sliding_window_view(sorted_w, width) if width >= _ROW_COPY else None
+        step = max(1, _PIECE // width)
+        for lo in range(0, len(sel), step):
+            part = sel[lo : lo + step]
+            m = len(part)
+            f = first[part].astype(np.int64)
+            if windows is None:
+                # Slot-major (width, m): the broadcasts then run along the long axis.
+                x = sorted_w.take((slots[:, None] + f[None, :]).ravel())
+                x.reshape(width, m)[:] ^= q_word[q_rows[part]][None, :]
+            else:
+                # Probe-major (m, width): each bucket is copied as one contiguous run.
+                x = windows[f]
+                x ^= q_word[q_rows[part]][:, None]
+                x = x.ravel()
+            d = popcount(x)
+            # A flat scan: np.nonzero on a 2-D mask costs several times more.
+            flat = np.flatnonzero(d <= t)
+            if windows is None:
+                slot, r = np.divmod(flat, m)
+            else:
+                r, slot = flat >> k, flat & (width - 1)
+            if width > 1:
+                inside = slot < counts[part[r]]
+                flat, r, slot = flat[inside], r[inside], slot[inside]
+            x = x[flat]
+            keep = np.ones(len(flat), dtype=bool)
+            for e in earlier:
+                keep &= popcount(x & e.field) > e.radius
+            flat, r, slot = flat[keep], r[keep], slot[keep]
+            hits.append(_Hits(q_rows[part[r]], order[f[r] + slot], d[flat].astype(np.int32)))
+    return hits
+
+
+def _verify_ragged(
+    q_rows: np.ndarray,
+    first: np.ndarray,
+    counts: np.ndarray,
+    q_word: np.ndarray,
+    seg: _Segment,
+    probe: _Probe,
+    t: int,
+    earlier: list[_Probe],
+) -> list[_Hits]:
+    """``_verify_sorted`` for crowded buckets: their ranges laid end to end, in pieces."""
+    hits = []
     order = seg.orders[probe.index]
     sorted_w = seg.sorted_words[probe.index]
     ends = np.cumsum(counts, dtype=np.int64)
@@ -506,10 +655,10 @@ def _verify_sorted(
         total = int(c_ends[-1])
         # Ragged ranges f[i] .. f[i] + c[i] laid end to end, and the probe each element came
         # from, by running sums of step arrays (much faster than np.repeat with small counts).
-        step = np.ones(total, dtype=np.int32)
+        step = np.ones(total, dtype=np.int64)
         step[0] = f[0]
         step[c_ends[:-1]] = f[1:] - (f[:-1] + c[:-1]) + 1
-        pos = np.cumsum(step, dtype=np.int32)
+        pos = np.cumsum(step)
         probe_of = np.zeros(total, dtype=np.int32)
         probe_of[c_ends[:-1]] = 1
         np.cumsum(probe_of, out=probe_of)
@@ -536,22 +685,21 @@ def _concat(found: list[_Hits]) -> _Hits:
     )
 
 
-def _brute(q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool) -> _Hits:
+def _brute(
+    q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool, workers: int = 1
+) -> _Hits:
     """Blocked XOR and popcount of every query row against every segment row."""
     n_q, n_s = len(q_words), len(s_words)
     n_words = s_words.shape[1]
     # Word-major columns keep each XOR pass over contiguous memory.
     columns = np.ascontiguousarray(s_words.T)
     block = max(1, _BLOCK_ELEMENTS // max(1, n_s))
-    qs: list[np.ndarray] = []
-    ss: list[np.ndarray] = []
-    ds: list[np.ndarray] = []
-    for lo in range(0, n_q, block):
+    # For a self-join only columns after the block's first row can pair with it.
+    starts = [lo for lo in range(0, n_q, block) if not same or lo + 1 < n_s]
+
+    def compare(lo: int) -> _Hits:
         hi = min(n_q, lo + block)
-        # For a self-join only columns after the block's first row can pair with it.
         col0 = lo + 1 if same else 0
-        if col0 >= n_s:
-            break
         xor = np.empty((hi - lo, n_s - col0), dtype=np.uint64)
         bits = np.empty(xor.shape, dtype=np.uint8)
         dist = np.zeros(xor.shape, dtype=np.uint16) if n_words > 1 else bits
@@ -565,12 +713,9 @@ def _brute(q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool) -> _
         if same:
             keep = q < s
             q, s, r, c = q[keep], s[keep], r[keep], c[keep]
-        qs.append(q.astype(np.int64))
-        ss.append(s.astype(np.int64))
-        ds.append(dist[r, c].astype(np.int32))
-    if not qs:
-        return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
-    return _Hits(np.concatenate(qs), np.concatenate(ss), np.concatenate(ds))
+        return _Hits(q.astype(np.int64), s.astype(np.int64), dist[r, c].astype(np.int32))
+
+    return _concat(_run(starts, compare, workers))
 
 
 def brute_force_pairs(

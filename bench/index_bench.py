@@ -2,6 +2,7 @@
 
 Usage: python bench/index_bench.py [--big] [--n N] [--pdq-n N] [--material DIR]
                                    [--faiss-python PATH] [--full-brute N] [--only TEXT]
+                                   [--workers N]
 
 Prints seconds and the ratio ours/brute for: all pairs within 10 among 64-bit hashes (random
 with planted near-duplicates, and clumpy hashes with biased bits and Zipf-sized clusters, as
@@ -12,7 +13,8 @@ with small bit flips to the run size and benchmarked too. Results are checked to
 the brute-force answer. Sets larger than ``--full-brute`` hashes compare only the first rows
 (10,000, or 2,000 at a million) against all others by brute force (every pair with one of those
 rows is checked) and extrapolate the brute-force time from that slice. ``--big`` adds
-1,000,000-hash runs.
+1,000,000-hash runs. Each line also gives the index's CPU seconds (all its threads) and the
+load average, as the machine may be shared.
 
 faiss is not a project dependency. ``--faiss-python`` names an interpreter of a separate
 environment with faiss-cpu and numpy; the bench hands it the same hashes in a temporary file
@@ -141,10 +143,21 @@ def faiss_range(
         return found, float(res["elapsed"])
 
 
+# Threads each HammingIndex may use (--workers); None means one per core.
+WORKERS: int | None = None
+
+
 def timed(fn, *args):
     t0 = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - t0
+
+
+def timed_cpu(fn, *args):
+    """Result, wall seconds and process CPU seconds (all threads) of ``fn(*args)``."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - t0, time.process_time() - c0
 
 
 def same_triples(ref: np.ndarray, i: np.ndarray, j: np.ndarray, d: np.ndarray) -> bool:
@@ -166,9 +179,9 @@ def run_pairs(
 ) -> None:
     n, nbytes = hashes.shape
     ids = np.arange(n, dtype=np.int64)
-    index = HammingIndex(nbytes * 8)
+    index = HammingIndex(nbytes * 8, workers=WORKERS)
     _, t_add = timed(index.add, ids, hashes)
-    (i, j, d), t_ours = timed(index.pairs_within, t)
+    (i, j, d), t_ours, cpu_ours = timed_cpu(index.pairs_within, t)
     words = to_words(hashes)
     rows = n if full_brute else slice_rows(n)
     mine = i < rows
@@ -193,8 +206,8 @@ def run_pairs(
         faiss_part = f"faiss {t_faiss:8.2f}s  vs faiss {t_ours / t_faiss:6.3f}  "
     print(
         f"{label:<36} n={n:>9,} t={t:<3} pairs={len(i):>11,}  add {t_add:6.2f}s  "
-        f"ours {t_ours:7.2f}s  brute {t_brute:8.2f}s  vs brute {t_ours / t_brute:6.3f}  "
-        f"{faiss_part}{check}",
+        f"ours {t_ours:7.2f}s (cpu {cpu_ours:7.2f}s)  brute {t_brute:8.2f}s  "
+        f"vs brute {t_ours / t_brute:6.3f}  {faiss_part}{check}  load {load()}",
         flush=True,
     )
     if "MISMATCH" in check:
@@ -205,12 +218,12 @@ def run_query(
     label: str, hashes: np.ndarray, t: int, rng: np.random.Generator, faiss_python: str | None
 ) -> None:
     n, nbytes = hashes.shape
-    index = HammingIndex(nbytes * 8)
+    index = HammingIndex(nbytes * 8, workers=WORKERS)
     index.add(np.arange(n, dtype=np.int64), hashes)
     new = hashes[rng.integers(0, n, 1000)].copy()
     new[500:] = rng.integers(0, 256, (500, nbytes), dtype=np.uint8)
     new[:500, 0] ^= np.uint8(3)
-    (rows, ids, dists), t_ours = timed(index.query, new, t)
+    (rows, ids, dists), t_ours, cpu_ours = timed_cpu(index.query, new, t)
     ref, t_brute = timed(brute_query, to_words(hashes), to_words(new), t)
     check = "identical" if same_triples(ref, rows, ids, dists) else "MISMATCH vs brute"
     faiss_part = ""
@@ -221,12 +234,17 @@ def run_query(
         faiss_part = f"faiss {t_faiss:8.3f}s  vs faiss {t_ours / t_faiss:6.3f}  "
     print(
         f"{label:<36} n={n:>9,} t={t:<3} hits={len(rows):>12,}  "
-        f"ours {t_ours:7.3f}s  brute {t_brute:8.3f}s  vs brute {t_ours / t_brute:6.3f}  "
-        f"{faiss_part}{check}",
+        f"ours {t_ours:7.3f}s (cpu {cpu_ours:6.3f}s)  brute {t_brute:8.3f}s  "
+        f"vs brute {t_ours / t_brute:6.3f}  {faiss_part}{check}  load {load()}",
         flush=True,
     )
     if "MISMATCH" in check:
         raise SystemExit(f"{label}: query result differs")
+
+
+def load() -> str:
+    """The one-minute load average: the machine may be shared, which skews wall seconds."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def _region_hashes(path: str) -> list[tuple[bytes, bytes]]:
@@ -282,11 +300,17 @@ def main() -> None:
     )
     parser.add_argument("--faiss-python", help="interpreter of an environment with faiss-cpu")
     parser.add_argument("--only", default="", help="run only labels containing this text")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="threads per index search (default: cores)"
+    )
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     rng = np.random.default_rng(20240611)
     fp = args.faiss_python
     print(f"numpy {np.__version__}; times in seconds; ratios = ours / other")
     print("faiss: " + (f"timed with {fp}" if fp else "not timed (no --faiss-python)"))
+    print(f"index workers: {args.workers or os.cpu_count()}; load average {load()}")
     runs = []
     full = args.n <= args.full_brute
     pdq_full = args.pdq_n <= args.full_brute

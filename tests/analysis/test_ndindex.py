@@ -168,3 +168,68 @@ def test_layout_keeps_buckets_sparse_at_a_million() -> None:
     assert ndindex._substring_layout(100_000) == 4
     for n in (2, 100, 10_000, 10_000_000):
         assert 64 / ndindex._substring_layout(n) <= ndindex._MAX_SUBSTRING_BITS
+
+
+@pytest.mark.parametrize("bits", [64, 256])
+def test_every_verification_path_and_worker_count_give_the_same_arrays(
+    monkeypatch, bits: int
+) -> None:
+    """Small bucket-size limits send buckets down all three 64-bit verification paths
+    (slot-major rectangles, bucket-run rectangles, ragged ranges); 1 and 3 workers must
+    return identical arrays in identical order, equal to brute force."""
+    monkeypatch.setattr(ndindex, "_SMALL", 8)
+    monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 1e9)
+    monkeypatch.setattr(ndindex, "_RECT_MAX", 32)
+    monkeypatch.setattr(ndindex, "_ROW_COPY", 4)
+    monkeypatch.setattr(ndindex, "_PIECE", 64)
+    monkeypatch.setattr(ndindex, "_CANDIDATE_BUDGET", 1 << 12)
+    rng = np.random.default_rng(bits)
+    n = 1000
+    hashes = clumpy_hashes(rng, n, bits)
+    # Buckets of every size class: 1, 2, 3-4, ..., and a block of 90 identical rows.
+    hashes[300:390] = hashes[299]
+    ids = rng.permutation(5 * n)[:n].astype(np.int64)
+    dist = distance_matrix(hashes, hashes)
+    new = hashes[rng.integers(0, n, 50)].copy()
+    new[:, 1] ^= 3
+    results = []
+    for workers in (1, 3):
+        index = HammingIndex(bits, workers=workers)
+        index.add(ids[:800], hashes[:800])
+        index.add(ids[800:], hashes[800:])
+        t = 10 if bits == 64 else 40
+        results.append((index.pairs_within(t), index.query(new, t)))
+    (pairs_1, query_1), (pairs_3, query_3) = results
+    for a, b in zip(pairs_1 + query_1, pairs_3 + query_3, strict=True):
+        assert np.array_equal(a, b)
+    assert as_set(pairs_1) == reference_pairs(ids, dist, t)
+    assert len(pairs_1[0]) > 5000
+    qd = distance_matrix(new, hashes)
+    r, k = np.nonzero(qd <= t)
+    expected = set(zip(r.tolist(), ids[k].tolist(), qd[r, k].tolist(), strict=True))
+    assert set(zip(*(a.tolist() for a in query_1), strict=True)) == expected
+
+
+def test_pair_order_is_the_same_with_and_without_packed_sort_keys(monkeypatch) -> None:
+    """Ids far apart (negative and huge) come back sorted by (i, j) either way."""
+    rng = np.random.default_rng(5)
+    hashes = clumpy_hashes(rng, 400, 64)
+    ids = np.concatenate([np.arange(-200, 0), np.arange(200) * (1 << 40)]).astype(np.int64)
+    ids = ids[rng.permutation(400)]
+    index = HammingIndex(64)
+    index.add(ids, hashes)
+    packed = index.pairs_within(12)
+    monkeypatch.setattr(ndindex, "_PACK_BITS", 0)
+    unpacked = index.pairs_within(12)
+    for a, b in zip(packed, unpacked, strict=True):
+        assert np.array_equal(a, b)
+    i, j, _ = packed
+    assert np.all(i < j)
+    assert np.array_equal(np.lexsort((j, i)), np.arange(len(i)))
+    assert as_set(packed) == reference_pairs(ids, distance_matrix(hashes, hashes), 12)
+
+
+def test_bad_worker_count_is_refused() -> None:
+    for workers in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="Workers must be a positive integer"):
+            HammingIndex(64, workers=workers)
