@@ -91,6 +91,27 @@ def test_no_ocr_still_finds_selectors_in_post_text(case: Case, tmp_path: Path):
         text_links[0].why
 
 
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (read from /proc; empty where there is none)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
 def test_analyse_killed_then_rerun_does_not_redo_finished_work(tmp_path: Path, render,
                                                                require_ocr):
     shots = tmp_path / "shots"
@@ -112,9 +133,16 @@ def test_analyse_killed_then_rerun_does_not_redo_finished_work(tmp_path: Path, r
         if done >= 2:
             break
         time.sleep(0.1)
+    workers = _children(proc.pid)
     if proc.poll() is None:
+        assert workers or not Path("/proc").is_dir()
         os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    # The workers lead process groups of their own; they must not outlive the killed run.
+    end = time.time() + 20
+    while time.time() < end and any(_alive(p) for p in workers):
+        time.sleep(0.2)
+    assert not [p for p in workers if _alive(p)]
     with sqlite3.connect(case / "case.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         done = db.execute("SELECT count(*) FROM analysis_runs WHERE stage = 'ocr'").fetchone()[0]
