@@ -29,6 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from . import features
+from .worker import end_with_parent
 
 WORD_TABLES = 4
 WORD_BITS = 20
@@ -115,7 +116,7 @@ def words_many(areas: Sequence[tuple[str | Path, tuple[int, int, int, int] | Non
     results = []
     if workers > 1 and len(jobs) >= _POOL_MIN_AREAS:
         # Leaving the block early (a cancel raised by tick) terminates the workers.
-        with mp.get_context("spawn").Pool(workers) as pool:
+        with mp.get_context("spawn").Pool(workers, initializer=end_with_parent) as pool:
             for r in pool.imap(_words_job, jobs, chunksize=8):
                 results.append(r)
                 if tick is not None:

@@ -43,19 +43,20 @@ def init_worker(tmp_dir: str) -> None:
             os.setpgid(0, 0)
         except OSError:
             pass
-    _end_with_parent()
+    end_with_parent()
 
 
 PARENT_CHECK_SECONDS = 1.0
 
 
-def _end_with_parent() -> None:
-    """End this worker when the process that started it is gone.
+def end_with_parent() -> None:
+    """End this worker process when the process that started it is gone (the analysis
+    workers here, and the pools that describe and verify photo areas).
 
-    A worker leads its own process group (so a cancel can end it with its Tesseract), which
-    puts it out of reach of a signal sent to the parent's group; and a pool worker waiting for
-    its next task never hears that the parent died. Killed mid-analysis, the app would leave
-    its workers waiting for ever. A daemon thread watches the parent's pid instead.
+    An analysis worker leads its own process group (so a cancel can end it with its
+    Tesseract), which puts it out of reach of a signal sent to the parent's group; and a pool
+    worker waiting for its next task never hears that the parent died. Killed mid-analysis,
+    the app would leave its workers waiting for ever. A daemon thread watches the parent's pid.
     """
     import threading
     import time
