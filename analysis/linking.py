@@ -185,22 +185,16 @@ def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]],
     their groups, and a few such screenshots make every advert one group.
     """
     values: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for item_id, kind, value, sha, boxes in case.db.execute(
-        "SELECT item_id, kind, value, media_sha256, boxes FROM selectors WHERE current = 1"
-    ):
-        if kind not in SELECTOR_LINK_KINDS:
-            continue
-        ip = parts.get(item_id) if parts else None
-        if ip is None or ip.count <= 1:
-            values[(item_id, 0)].add(value)
-            continue
-        try:
-            loaded = json.loads(boxes) if boxes else None
-        except ValueError:
-            loaded = None
-        k = ip.part_of_selector(sha, loaded)
-        if k is not None:
-            values[(item_id, k)].add(value)
+    if parts is None:
+        for item_id, kind, value in case.db.execute(
+            "SELECT item_id, kind, value FROM selectors WHERE current = 1"
+        ):
+            if kind in SELECTOR_LINK_KINDS:
+                values[(item_id, 0)].add(value)
+    else:
+        for (item_id, value), ks in _selector_parts(case, parts, SELECTOR_LINK_KINDS).items():
+            for k in ks:
+                values[(item_id, k)].add(value)
     holders: dict[str, set[tuple[int, int]]] = defaultdict(set)
     for unit, lines in read.items():
         if values.get(unit):
@@ -372,15 +366,17 @@ def _joins(link: store.Link) -> bool:
                 and (link.details.get("partial") or link.details.get("verification")))
 
 
-def _selector_parts(case: Case, parts: dict[int, posts.ItemPosts]
-                    ) -> dict[tuple[int, str], set[int]]:
-    """The parts of each item where each selector value is shown (by its OCR word boxes)."""
+def _selector_parts(case: Case, parts: dict[int, posts.ItemPosts],
+                    kinds: Iterable[str] | None = None) -> dict[tuple[int, str], set[int]]:
+    """The parts of each item where each selector value (of ``kinds``, or any) is shown (by
+    its OCR word boxes)."""
+    wanted = set(kinds) if kinds is not None else None
     where: dict[tuple[int, str], set[int]] = defaultdict(set)
-    for item_id, value, sha, boxes in case.db.execute(
-        "SELECT item_id, value, media_sha256, boxes FROM selectors WHERE current = 1"
+    for item_id, kind, value, sha, boxes in case.db.execute(
+        "SELECT item_id, kind, value, media_sha256, boxes FROM selectors WHERE current = 1"
     ):
         ip = parts.get(item_id)
-        if ip is None:
+        if ip is None or (wanted is not None and kind not in wanted):
             continue
         try:
             loaded = json.loads(boxes) if boxes else None
