@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import math
 import multiprocessing as mp
-import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -32,6 +31,7 @@ from PIL import Image
 
 from analysis.hashing import HashingError, decode_grey
 from analysis.worker import end_with_parent
+from evidence.atomic import write_atomic
 
 # Areas are described at this longest side: large enough for 1000 keypoints on a photo, small
 # enough that describing one takes a few milliseconds.
@@ -292,14 +292,10 @@ def save_features(file: Path, pair: tuple[RegionFeatures, RegionFeatures]) -> No
         arrays[f"{side}_thumb"] = (f.thumb if f.thumb is not None
                                    else np.zeros((0, 0), np.float32))
     file.parent.mkdir(parents=True, exist_ok=True)
-    tmp = file.with_name(f"{file.stem}.{os.getpid()}.tmp.npz")
     try:
-        with open(tmp, "wb") as out:
-            np.savez(out, **arrays)
-        os.replace(tmp, file)
+        write_atomic(file, lambda out: np.savez(out, **arrays), sync=False)
     except OSError:
-        # A description that cannot be kept is described again next time; nothing is lost.
-        tmp.unlink(missing_ok=True)
+        pass  # a description that cannot be kept is described again next time
 
 
 def load_features(file: Path) -> tuple[RegionFeatures, RegionFeatures] | None:

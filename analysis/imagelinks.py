@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from evidence import store
+from evidence.atomic import write_atomic
 from evidence.case import Case
 from evidence.progress import CancelToken, ProgressCallback, check, report
 
@@ -490,18 +491,6 @@ _CACHE_FORMAT = 1
 _VERIFICATION_FIELDS = [f.name for f in fields(features.Verification)]
 
 
-def _write_atomic(path: Path, write: Callable[[object], None]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as out:
-            write(out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 class LinkCache:
     """What image linking keeps between runs in ``folder`` (the case's cache/imagelinks):
 
@@ -533,7 +522,7 @@ class LinkCache:
     def _write(self, name: str, write: Callable[[object], None]) -> bool:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _write_atomic(self.folder / name, write)
+            write_atomic(self.folder / name, write)
             return True
         except OSError as exc:
             self.warnings.append(f"The image-link cache file {name} could not be written "

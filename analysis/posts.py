@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from evidence.atomic import write_atomic
 from evidence.case import Case
 
 from .hashing import HashingError, decode_grey
@@ -333,9 +334,8 @@ class PostsCache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(self.data), encoding="utf-8")
-            tmp.replace(self.path)
+            data = json.dumps(self.data).encode("utf-8")
+            write_atomic(self.path, lambda out: out.write(data), sync=False)
             self.dirty = False
         except OSError:
             pass  # a read-only case folder: the posts are found again next time

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from . import __version__
+from .atomic import write_atomic
 from .clock import now_utc
 
 GENESIS = "0" * 64
@@ -74,12 +74,8 @@ def read_head(path: Path) -> Head | None:
 
 
 def write_head(path: Path, head: Head) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(canonical_json({"seq": head.seq, "hash": head.hash}) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    line = canonical_json({"seq": head.seq, "hash": head.hash}) + "\n"
+    write_atomic(path, lambda out: out.write(line.encode("utf-8")))
 
 
 def last_entry(db: sqlite_utils.Database) -> Head:
