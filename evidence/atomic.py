@@ -1,13 +1,14 @@
 """Writing a file so that a reader sees the old whole file or the new whole file, never a part.
 
 Owns ``write_atomic``: the content goes to a temporary file beside the target (named after this
-process, so two processes writing the same file never share one), which then replaces the
+process and thread, so two writers of the same file never share one), which then replaces the
 target in one rename. The temporary file is removed when anything fails.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -19,7 +20,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], object], *, sync: bool 
     ``sync`` waits for the data to reach the disk before the rename (what a crash must not
     lose); caches that are rebuilt when missing can skip it. Errors propagate.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with open(tmp, "wb") as out:
             write(out)

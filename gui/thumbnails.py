@@ -11,14 +11,14 @@ The cache is derived: deleting it loses nothing.
 from __future__ import annotations
 
 import contextlib
-import os
-import threading
 from collections import OrderedDict
 from pathlib import Path
 
 from PIL import Image, ImageFilter, ImageOps
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPixmap
+
+from evidence.atomic import write_atomic
 
 with contextlib.suppress(ImportError):  # HEIC photos from phones, when pillow-heif is present
     import pillow_heif
@@ -47,9 +47,8 @@ def make_thumbnail(source: Path, dest: Path, size: int, blurred: bool) -> None:
         if blurred:
             img = img.filter(ImageFilter.GaussianBlur(max(4, size // 20)))
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        img.save(tmp, "PNG")
-    os.replace(tmp, dest)  # readers never see half a file
+        # Readers (the GUI, other workers) never see half a file.
+        write_atomic(dest, lambda out: img.save(out, "PNG"), sync=False)
 
 
 class _Relay(QObject):

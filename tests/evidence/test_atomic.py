@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,31 @@ def test_a_failing_writer_keeps_the_old_file_and_leaves_no_temporary(tmp_path: P
         write_atomic(target, fail)
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["head.json"]
+
+
+def test_threads_writing_the_same_file_each_leave_a_whole_file(tmp_path: Path) -> None:
+    # Thumbnail workers are threads of one process: with one temporary name per process, one
+    # thread's rename could publish another thread's half-written file.
+    target = tmp_path / "thumb.png"
+    barrier = threading.Barrier(4)
+    contents = [bytes([n]) * 200_000 for n in range(4)]
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        def slow(out) -> None:
+            out.write(contents[n][:100_000])
+            barrier.wait(timeout=10)  # every thread is half way through its own temporary file
+            out.write(contents[n][100_000:])
+        try:
+            write_atomic(target, slow, sync=False)
+        except BaseException as e:  # reported by the assertion below
+            errors.append(e)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert target.read_bytes() in contents
+    assert [p.name for p in tmp_path.iterdir()] == ["thumb.png"]
