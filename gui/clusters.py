@@ -57,6 +57,11 @@ COLUMN_W = CARD_W + 14
 LANE_H = CARD_H + 18
 LANE_LABEL_W = 220
 HEADER_H = 34
+# Items with no page (screenshots, mostly) share one lane; past this many per row it stacks
+# into up to NO_PAGE_ROWS rows, so a cluster of screenshots does not push every page's cards
+# far off to the right.
+NO_PAGE_PER_ROW = 8
+NO_PAGE_ROWS = 4
 THUMB_PX = 64
 ITEM_KEY = 0  # QGraphicsItem.data() slot holding a card's item id
 SOURCE_LABELS = {
@@ -94,6 +99,7 @@ class TimelineEntry:
     column: int
     reference: bool
     also_in: list[int] = field(default_factory=list)  # other clusters this item is in
+    row: int = 0  # the row within its lane (only the no-page lane has more than one)
 
 
 @dataclass
@@ -137,22 +143,36 @@ def _also_in_text(others: Sequence[int]) -> str:
 def timeline_entries(members: Sequence[views.ClusterMember],
                      also_in: dict[int, list[int]] | None = None) -> list[TimelineEntry]:
     """Members in time order (as given), in lanes by page; lanes are ordered by their earliest
-    member, and the first member is the cluster's reference.
+    member (the no-page lane comes last), and the first member is the cluster's reference.
 
     Columns never go back in time: a member takes the column of the one before it unless its
-    lane already has a card there, so lanes share columns and the picture stays compact.
+    lane already has a card there, so lanes share columns and the picture stays compact. The
+    no-page lane has several rows when it holds many items; a column is full there only when
+    every row has a card in it.
     """
+    no_page = sum(1 for m in members if not m.page)
+    no_page_rows = max(1, min(NO_PAGE_ROWS, -(-no_page // NO_PAGE_PER_ROW)))
     lanes: dict[str, int] = {}
-    last_in_lane: dict[int, int] = {}
+    last_in_row: dict[int, list[int]] = {}  # lane index -> the last column used in each row
     out = []
     column = 0
     for n, m in enumerate(members):
         lane = m.page or NO_PAGE
         index = lanes.setdefault(lane, len(lanes))
-        column = max(column, last_in_lane.get(index, -1) + 1)
-        last_in_lane[index] = column
+        rows = last_in_row.setdefault(index, [-1] * (no_page_rows if lane == NO_PAGE else 1))
+        row = next((r for r, last in enumerate(rows) if last < column), None)
+        if row is None:
+            column += 1
+            row = 0
+        rows[row] = column
         out.append(TimelineEntry(m, lane, index, column, n == 0,
-                                 list((also_in or {}).get(m.id, []))))
+                                 list((also_in or {}).get(m.id, [])), row))
+    # The pages' lanes first (one row each, always in view), the no-page lane below them.
+    if NO_PAGE in lanes:
+        gone = lanes[NO_PAGE]
+        for e in out:
+            e.lane_index = (len(lanes) - 1 if e.lane == NO_PAGE
+                            else e.lane_index - (e.lane_index > gone))
     return out
 
 
@@ -248,6 +268,13 @@ class TimelineView(QGraphicsView):
         text_colour = palette.text().color()
         muted = palette.placeholderText().color()
         lanes = sorted({(e.lane_index, e.lane) for e in entries})
+        rows = {index: 1 + max(e.row for e in entries if e.lane_index == index)
+                for index, _ in lanes}
+        tops, y = {}, HEADER_H
+        for index, _ in lanes:
+            tops[index] = y
+            y += rows[index] * LANE_H
+        bottom = y
         columns = max(e.column for e in entries) + 1
         width = LANE_LABEL_W + COLUMN_W * columns + 20
         small = QFont(self.font())
@@ -256,15 +283,15 @@ class TimelineView(QGraphicsView):
         bold.setBold(True)
         self._lane_labels = []
         for index, name in lanes:
-            top = HEADER_H + index * LANE_H
+            top, height = tops[index], rows[index] * LANE_H
             shade = palette.alternateBase().color() if index % 2 else palette.base().color()
-            band = QGraphicsRectItem(0, top, width, LANE_H)
+            band = QGraphicsRectItem(0, top, width, height)
             band.setBrush(QBrush(shade))
             band.setPen(QPen(Qt.PenStyle.NoPen))
             band.setZValue(-2)
             scene.addItem(band)
             # The lane's name stays at the left edge while the cards scroll under it.
-            holder = QGraphicsRectItem(0, 0, LANE_LABEL_W - 12, LANE_H)
+            holder = QGraphicsRectItem(0, 0, LANE_LABEL_W - 12, height)
             holder.setBrush(QBrush(shade))
             holder.setPen(QPen(Qt.PenStyle.NoPen))
             holder.setPos(0, top)
@@ -276,7 +303,10 @@ class TimelineView(QGraphicsView):
             label.setFont(bold)
             label.setBrush(QBrush(text_colour if name != NO_PAGE else muted))
             label.setPos(12, 14)
-            sub = QGraphicsSimpleTextItem(f"{count} item{'s' if count != 1 else ''}", holder)
+            sub_text = f"{count} item{'s' if count != 1 else ''}"
+            if rows[index] > 1:
+                sub_text += "\nin time order down each column"
+            sub = QGraphicsSimpleTextItem(sub_text, holder)
             sub.setFont(small)
             sub.setBrush(QBrush(muted))
             sub.setPos(12, 36)
@@ -291,16 +321,16 @@ class TimelineView(QGraphicsView):
                 tick.setBrush(QBrush(muted))
                 tick.setPos(x + 4, 8)
                 scene.addItem(tick)
-                rule = QGraphicsRectItem(x - 1, HEADER_H - 6, 1, LANE_H * len(lanes) + 6)
+                rule = QGraphicsRectItem(x - 1, HEADER_H - 6, 1, bottom - HEADER_H + 6)
                 rule.setBrush(QBrush(muted))
                 rule.setPen(QPen(Qt.PenStyle.NoPen))
                 rule.setOpacity(0.35)
                 rule.setZValue(-1)
                 scene.addItem(rule)
                 previous_day, last_tick = day, e.column
-            self._add_card(e, x + 6, HEADER_H + e.lane_index * LANE_H + (LANE_H - CARD_H) / 2,
+            self._add_card(e, x + 6, tops[e.lane_index] + e.row * LANE_H + (LANE_H - CARD_H) / 2,
                            small, bold)
-        scene.setSceneRect(QRectF(0, 0, width, HEADER_H + LANE_H * len(lanes) + 10))
+        scene.setSceneRect(QRectF(0, 0, width, bottom + 10))
         self.horizontalScrollBar().setValue(0)
         self._pin_lane_labels()
 

@@ -255,3 +255,41 @@ def test_a_screenshot_of_two_posts_is_shown_in_both_clusters(open_window, built,
     assert f"Also in #{b}" in texts
     assert any(built["phone"] in t for t in texts)  # the number still fits on the card
     assert "other clusters too" in clusters.detail_label.text()
+
+
+def _member(item_id: int, page: str | None, when: str) -> views.ClusterMember:
+    return views.ClusterMember(item_id, "screenshot" if page is None else "post", page, False,
+                               when, "captured", "filename", "", {}, None, False)
+
+
+def test_many_items_without_a_page_stack_into_rows_and_keep_time_order():
+    # 28 screenshots and 4 posts of two pages, in time order: the screenshots must not spread
+    # over 28 columns and push the pages' cards off to the right.
+    members = []
+    for n in range(32):
+        page = (SEA_STAR if n % 16 == 7 else BLUE_WAVE) if n % 8 == 7 else None
+        members.append(_member(n + 1, page, f"2026-03-02T08:{n:02d}:00Z"))
+    entries = timeline_entries(members)
+    loose = [e for e in entries if e.lane == NO_PAGE]
+    assert len(loose) == 28
+    assert max(e.row for e in loose) == 3  # four rows
+    assert max(e.column for e in entries) + 1 <= 10
+    # Read down each column, then across: the time order given.
+    assert [e.member.id for e in sorted(loose, key=lambda e: (e.column, e.row))] == \
+        [e.member.id for e in loose]
+    columns = [e.column for e in entries]
+    assert columns == sorted(columns)  # never back in time
+    # A lane never holds two cards in one place; page lanes keep one row.
+    assert len({(e.lane_index, e.row, e.column) for e in entries}) == len(entries)
+    assert all(e.row == 0 for e in entries if e.lane != NO_PAGE)
+    # The pages' lanes come first (in view without scrolling), the no-page lane last.
+    assert {e.lane_index for e in loose} == {2}
+    assert {e.lane: e.lane_index for e in entries if e.lane != NO_PAGE} == \
+        {SEA_STAR: 0, BLUE_WAVE: 1}
+
+
+def test_a_few_items_without_a_page_keep_one_row():
+    members = [_member(n + 1, None, f"2026-03-02T08:{n:02d}:00Z") for n in range(5)]
+    entries = timeline_entries(members)
+    assert [e.row for e in entries] == [0] * 5
+    assert [e.column for e in entries] == [0, 1, 2, 3, 4]
