@@ -19,6 +19,8 @@ import os
 import shutil
 import signal
 import time
+from collections import Counter
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 
 from evidence import store
@@ -29,11 +31,19 @@ from evidence.progress import Cancelled, CancelToken, ProgressCallback, check, r
 
 from . import linking, posts
 from .ocr import BATCH_FOLDER_PREFIX, DEFAULT_LANGS, RECIPE_VERSION, ocr_status
-from .selectors import DEFAULT_REGIONS, find_selectors, find_selectors_in_ocr, region_hints
+from .selectors import (
+    DEFAULT_REGIONS,
+    CasePhone,
+    find_selectors,
+    find_selectors_in_ocr,
+    region_hints,
+    resolve_case_regions,
+    seen_in_international_form,
+)
 from .worker import analyse_media_batch, init_worker
 
 HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions, photo windows)"
-SELECTOR_ENGINE = "tideline-selectors 4"
+SELECTOR_ENGINE = "tideline-selectors 5"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
 # Seconds between saves of the posts cache while images are analysed: a killed run loses at most
@@ -338,7 +348,8 @@ def _item_inputs(case: Case) -> dict[int, dict]:
     return items
 
 
-def _read_item(item_id: int, inp: dict, regions: tuple[str, ...]) -> list[tuple]:
+def _read_item(item_id: int, inp: dict, regions: tuple[str, ...],
+               confirmed: Collection[str] = ()) -> list[tuple]:
     from .ocr import OcrResult, OcrWord
 
     # Region hints per item: the same national digits are an Afghan number in a Persian advert
@@ -355,35 +366,115 @@ def _read_item(item_id: int, inp: dict, regions: tuple[str, ...]) -> list[tuple]
         found += [(s, None) for s in find_selectors(inp["text_in_image"], "text_in_image",
                                                     hints)]
     for sha, ocr in ocrs:
-        found += [(s, sha) for s in find_selectors_in_ocr(ocr, hints)]
+        found += [(s, sha) for s in find_selectors_in_ocr(ocr, hints, confirmed)]
     return found
+
+
+def _case_phones(case: Case) -> dict[int, list[CasePhone]]:
+    """The current phone and WhatsApp selectors of every item, as stored."""
+    out: dict[int, list[CasePhone]] = {}
+    for item_id, kind, value, shown in case.db.execute(
+        "SELECT item_id, kind, value, shown FROM selectors WHERE current = 1"
+        " AND kind IN ('phone', 'whatsapp') ORDER BY id"
+    ):
+        out.setdefault(item_id, []).append(CasePhone(kind, value, shown))
+    return out
+
+
+class _Asked(Collection):
+    """The case's numbers in international form, as ``find_selectors_in_ocr`` consults them
+    (membership only), noting every number it asked about: an item's result depends on the
+    case only through those."""
+
+    def __init__(self, seen: set[str]) -> None:
+        self.seen = seen
+        self.asked: set[str] = set()
+
+    def __contains__(self, value: object) -> bool:
+        self.asked.add(str(value))
+        return value in self.seen
+
+    def __iter__(self):
+        return iter(self.seen)
+
+    def __len__(self) -> int:
+        return len(self.seen)
+
+
+def _settled_key(phones: list[CasePhone], regions: tuple[str, ...], seen: set[str],
+                 confirmed: list[str]) -> str:
+    """What the case settles of an item: the readings of each of its stored numbers that the
+    case shows in international form (``seen``), and which of the numbers its reading asked
+    about (a wrapped number without a trunk 0 that only the case can confirm) it was told the
+    case shows (``confirmed``). Computed from the stored rows, so an item whose key still
+    matches needs nothing done, and one a later import concerns is read again."""
+    choices = resolve_case_regions(phones, regions, seen)
+    return _key([c.evidence for c in choices], sorted(confirmed))
 
 
 def _selector_stage(case: Case, rep: AnalysisReport, regions: tuple[str, ...],
                     progress: ProgressCallback | None, cancel: CancelToken | None) -> list[int]:
-    """Selectors of every item whose inputs (text, OCR versions, settings) changed."""
+    """Selectors of every item whose inputs (text, OCR versions, settings) changed, then of
+    every item whose ambiguous national numbers the case now settles differently.
+
+    An item's stage key is "inputs/settled/asked": the key of its inputs, the key of what the
+    case settles of it (``_settled_key``), and the numbers its reading asked the case about.
+    Items are read and written 500 at a time (each batch committed, so a killed run resumes),
+    each batch settled against what the case shows so far; a last pass reads again the items
+    that what came later settles otherwise, and writes them as new versions."""
+    # The latest key of each item: an item's key may come back to an earlier one (what the
+    # case settled of it, then undid), and marking it again updates that row's time.
     done_keys = dict(case.db.execute(
-        "SELECT target, engine_key FROM analysis_runs WHERE stage = 'selectors'"
+        "SELECT target, engine_key FROM analysis_runs WHERE stage = 'selectors' ORDER BY at, id"
     ).fetchall())
     inputs = _item_inputs(case)
+    base: dict[int, str] = {}
     todo = []
     for item_id, inp in sorted(inputs.items()):
-        key = _key(SELECTOR_ENGINE, regions, inp["text"], inp["text_in_image"],
-                   [o[1] for o in inp["ocr"]], inp["language"])
-        if done_keys.get(str(item_id)) != key:
-            todo.append((item_id, key))
+        base[item_id] = _key(SELECTOR_ENGINE, regions, inp["text"], inp["text_in_image"],
+                             [o[1] for o in inp["ocr"]], inp["language"])
+        if (done_keys.get(str(item_id)) or "").split("/")[0] != base[item_id]:
+            todo.append(item_id)
+    stored = _case_phones(case)
+    for item_id in todo:
+        stored.pop(item_id, None)  # about to be read again: its old numbers are no evidence
+    seen_by: dict[int, set[str]] = {i: seen_in_international_form(p) for i, p in stored.items()}
+    seen_count: Counter[str] = Counter(v for values in seen_by.values() for v in values)
     changed: list[int] = []
-    for start in range(0, len(todo), 500):
-        check(cancel)
+
+    def write(item_ids: list[int]) -> None:
+        # Read with what the case showed before this batch: the numbers an item shows in
+        # international form do not depend on it, and the last pass reads again any item
+        # that what came after would settle otherwise.
+        before = {v for v, n in seen_count.items() if n > 0}
+        read, asked = {}, {}
+        for i in item_ids:
+            confirmed = _Asked(before)
+            read[i] = _read_item(i, inputs[i], regions, confirmed)
+            asked[i] = sorted(confirmed.asked)
+        for item_id, found in read.items():
+            seen_count.subtract(seen_by.get(item_id, set()))
+            seen_by[item_id] = seen_in_international_form(
+                [CasePhone(s.kind, s.value, s.shown) for s, _ in found
+                 if s.kind in ("phone", "whatsapp")])
+            seen_count.update(seen_by[item_id])
+        seen = {v for v, n in seen_count.items() if n > 0}
         with case.transaction() as db:
-            for item_id, key in todo[start : start + 500]:
+            for item_id, found in read.items():
+                phones = [k for k, (s, _) in enumerate(found) if s.kind in ("phone", "whatsapp")]
+                choices = resolve_case_regions(
+                    [CasePhone(found[k][0].kind, found[k][0].value, found[k][0].shown)
+                     for k in phones], regions, seen)
+                for k, choice in zip(phones, choices, strict=True):
+                    found[k][0].value = choice.value
                 db.execute("UPDATE selectors SET current = 0 WHERE item_id = ?", [item_id])
-                seen = set()
-                for s, sha in _read_item(item_id, inputs[item_id], regions):
+                seen_rows = set()
+                rows: list[CasePhone] = []
+                for s, sha in found:
                     dedupe = (s.kind, s.value, s.found_in, sha, tuple(s.span))
-                    if dedupe in seen:
+                    if dedupe in seen_rows:
                         continue
-                    seen.add(dedupe)
+                    seen_rows.add(dedupe)
                     db.execute(
                         "INSERT INTO selectors (item_id, media_sha256, kind, value, shown,"
                         " found_in, span, boxes, engine_version, current, created_at)"
@@ -392,11 +483,36 @@ def _selector_stage(case: Case, rep: AnalysisReport, regions: tuple[str, ...],
                          json.dumps(s.span), json.dumps(s.boxes) if s.boxes else None,
                          SELECTOR_ENGINE, now_utc()],
                     )
+                    if s.kind in ("phone", "whatsapp"):
+                        rows.append(CasePhone(s.kind, s.value, s.shown))
+                stored[item_id] = rows
+                settled = _settled_key(rows, regions, seen,
+                                       [v for v in asked[item_id] if v in before])
+                key = f"{base[item_id]}/{settled}/{','.join(asked[item_id])}"
                 _mark(case, "selectors", str(item_id), key, None)
+                done_keys[str(item_id)] = key
                 changed.append(item_id)
+
+    for start in range(0, len(todo), 500):
+        check(cancel)
+        write(todo[start:start + 500])
         rep.items_read = len(changed)
         report(progress, len(changed), len(todo), "Finding phone numbers and other selectors")
-    return changed
+    # What later batches and earlier runs showed may settle an item's numbers otherwise.
+    seen = {v for v, n in seen_count.items() if n > 0}
+    resettle = []
+    for i in sorted(base):
+        _, settled, asked_list = ((done_keys.get(str(i)) or "").split("/") + ["", ""])[:3]
+        phones = stored.get(i, [])
+        asked_now = [v for v in asked_list.split(",") if v]
+        if (phones or asked_now) and settled != _settled_key(
+                phones, regions, seen, [v for v in asked_now if v in seen]):
+            resettle.append(i)
+    for start in range(0, len(resettle), 500):
+        check(cancel)
+        write(resettle[start:start + 500])
+        rep.items_read = len(changed)
+    return sorted(set(changed))
 
 
 def _index_stage(case: Case, rep: AnalysisReport, changed: list[int]) -> None:

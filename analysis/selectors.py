@@ -15,12 +15,20 @@ in ``Selector.alternatives``, so a link or a reviewer can still see them. ``regi
 the hints for one item from what it shows: its language or script (Persian -> AF, IR, IQ) and the
 countries of the international numbers beside the national one (+218 -> LY), since an Afghan
 "070..." number is also a valid Moroccan mobile.
+
+One item alone often cannot tell (a French "06 12 34 56 19" is also a Moroccan mobile, and a
+French advert gives no language hint); the case can. ``resolve_case_regions`` settles such
+numbers across every item of a case: a reading the case shows in international form elsewhere
+wins. It works from what the store keeps (value and ``shown``, see ``phone_readings``), so the
+``analyse`` pipeline can settle older items again when a later import shows the number with its
+country code. The same evidence lets ``find_selectors_in_ocr`` mend a wrapped national number
+without a trunk 0 (``confirmed``), which it refuses on one item's word.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,8 +38,10 @@ from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 if TYPE_CHECKING:
     from analysis.ocr import OcrResult
 
-__all__ = ["DEFAULT_REGIONS", "KINDS", "LANGUAGE_REGIONS", "Selector", "find_selectors",
-           "find_selectors_in_ocr", "region_hints"]
+__all__ = ["DEFAULT_REGIONS", "KINDS", "LANGUAGE_REGIONS", "SEEN_INTERNATIONAL",
+           "CaseChoice", "CasePhone", "Selector", "find_selectors",
+           "find_selectors_in_ocr", "phone_readings", "region_hints", "resolve_case_regions",
+           "seen_in_international_form"]
 
 DEFAULT_REGIONS: tuple[str, ...] = (
     "TR", "LY", "TN", "EG", "MA", "DZ", "IT", "GR", "ES", "FR", "GB", "IR", "AF", "IQ", "SY", "PK",
@@ -461,7 +471,8 @@ class _Token:
 
 
 def find_selectors_in_ocr(
-    ocr: OcrResult, region_hints: Sequence[str] = DEFAULT_REGIONS
+    ocr: OcrResult, region_hints: Sequence[str] = DEFAULT_REGIONS,
+    confirmed: Collection[str] = (),
 ) -> list[Selector]:
     """Selectors in OCR output, with ``found_in="ocr"`` and the boxes of the words they came
     from. Spans index ``ocr.text``. Beyond plain reading it mends two OCR habits, and keeps a
@@ -478,7 +489,9 @@ def find_selectors_in_ocr(
     National readings followed by the counts under a post ("06 557 83 comments") are dropped.
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
-    followed by at least nine more digits.
+    followed by at least nine more digits; or, when it has none of these (an Italian "312" /
+    "345 6852"), be one of ``confirmed``: the numbers the case shows in international form
+    (``seen_in_international_form``), since a year or a price mends to a valid number too.
     """
     regions = _check_regions(region_hints)
     lines, text = _ocr_lines(ocr)
@@ -511,11 +524,17 @@ def find_selectors_in_ocr(
             parts = ["+" + p[:-1] if p.endswith("+") and "+" not in p[:-1] else p
                      for p in parts]
         candidate = " ".join(parts)
-        if not _dialable_start(candidate):
-            return False
+        dialable = _dialable_start(candidate)
         phones = _find_phones(candidate, regions)
         if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
             return False  # only a reading that uses every group is a mended number
+        if not dialable:
+            # No "+", "00" or trunk 0 ("312" / "345 6852"): a guess the case must confirm.
+            hits = [v for v in [phones[0].e164, *phones[0].alternatives] if v in confirmed]
+            if not hits:
+                return False
+            phones[0] = _Phone(phones[0].start, phones[0].end, hits[0], [])
+            note = f"{note}; {CONFIRMED_NOTE}"
         span = (min(t.start for t in tokens), max(t.end for t in tokens))
         # A mended number that uses every group beats a national reading of some of them
         # ("91-2345696 218+" read plainly is a Spanish fixed line), and a national reading of
@@ -680,6 +699,9 @@ def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
             sel.alternatives = [sel.value] + [a for a in sel.alternatives if a != best]
             sel.value = best
 
+
+# The note of a mended number that only the case's other numbers let stand.
+CONFIRMED_NOTE = "mended because the case shows this number with its country code"
 
 # Word confidence below which a reading is a guess; Tesseract gives sure words 85-96.
 _SURE_CONF = 70.0
@@ -896,3 +918,144 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 s.note = "read again with the English model"
                 found.append(s)
                 have.add(s.value)
+
+
+# -- one case, many items -----------------------------------------------------------------------
+
+# Why a national-form number's reading was settled by the case rather than by its item.
+SEEN_INTERNATIONAL = "seen in international form elsewhere in the case"
+
+
+@dataclass
+class CasePhone:
+    """One phone selector of a case as stored: enough to give its readings again."""
+
+    kind: str  # "phone" or "whatsapp"
+    value: str  # E.164, as the item alone chose it
+    shown: str
+
+
+@dataclass
+class CaseChoice:
+    value: str  # the reading to keep
+    basis: str  # "" (the item's own choice) or SEEN_INTERNATIONAL
+    # The readings of this number that the case shows in international form: what to compare to
+    # know whether a later import changes the choice.
+    evidence: tuple[str, ...] = ()
+
+
+def _shows_country(shown: str) -> bool:
+    """``shown`` carries a country code: a "+", or "00" and a country code, also as a group
+    at the end (a right-to-left line gives "78 56 234 501 0090")."""
+    norm = _normalise(shown)[0]
+    return "+" in norm or any(g.startswith("00") and len(g) >= 3
+                              for g in re.findall(r"\d+", norm))
+
+
+def _national_digits(value: str, shown: str) -> list[str]:
+    """The digit strings a number written without its country code can have been: ``value``
+    in its own country's national format (``shown`` may be a whole re-read line around it),
+    then the groups of ``shown`` in order and reversed (a right-to-left line gives them in
+    visual order)."""
+    out: list[str] = []
+    try:
+        num = phonenumbers.parse(value)
+        out.append(re.sub(r"\D", "", phonenumbers.format_number(num, PhoneNumberFormat.NATIONAL)))
+    except phonenumbers.NumberParseException:
+        pass
+    groups = re.findall(r"\d+", _normalise(shown)[0])
+    out += ["".join(groups), "".join(reversed(groups))] if groups else []
+    return list(dict.fromkeys(d for d in out if d))
+
+
+def _readings_of_digits(digits: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    key = (digits, regions)
+    cached = _READINGS_CACHE.get(key)
+    if cached is not None:
+        return cached
+    out: list[str] = []
+    for region in regions:
+        try:
+            num = phonenumbers.parse(digits, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(num) or phonenumbers.number_type(num) in _NOT_CONTACT:
+            continue
+        e164 = phonenumbers.format_number(num, PhoneNumberFormat.E164)
+        if e164 not in out:
+            out.append(e164)
+    if len(_READINGS_CACHE) > 100_000:
+        _READINGS_CACHE.clear()
+    _READINGS_CACHE[key] = tuple(out)
+    return _READINGS_CACHE[key]
+
+
+_READINGS_CACHE: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {}
+
+
+def phone_readings(value: str, shown: str, regions: Sequence[str] = DEFAULT_REGIONS
+                   ) -> tuple[str, ...]:
+    """Every reading of a number written without a country code, ``value`` first, then the
+    others in ``regions`` order: the same national digits are a valid number in each of those
+    regions. Empty when ``shown`` carries its country ("+", "00") or when ``value`` is not one
+    of the readings (its country is not among ``regions``): such a number is not open to a
+    region choice here. The national digits are taken from ``value`` itself as well as from
+    ``shown``, since a number read again or mended keeps a ``shown`` that may be a whole line
+    or the groups in visual order."""
+    hints = tuple(_check_regions(regions))
+    if _shows_country(shown):
+        return ()
+    for digits in _national_digits(value, shown):
+        readings = _readings_of_digits(digits, hints)
+        if value in readings:
+            return (value, *(r for r in readings if r != value))
+    return ()
+
+
+def _is_seen_international(phone: CasePhone) -> bool:
+    # A wa.me link always carries the country code.
+    return phone.kind == "whatsapp" or _shows_country(phone.shown)
+
+
+def seen_in_international_form(phones: Iterable[CasePhone]) -> set[str]:
+    """The values of ``phones`` shown with their country code (a "+" or "00" number, or a
+    WhatsApp link): the case's evidence for ``resolve_case_regions``."""
+    return {p.value for p in phones if _is_seen_international(p)}
+
+
+def resolve_case_regions(
+    phones: Sequence[CasePhone], regions: Sequence[str] = DEFAULT_REGIONS,
+    seen: Collection[str] | None = None,
+) -> list[CaseChoice]:
+    """Settle, across a whole case, the country of every number written without a country code
+    that is valid in several regions (a French "06 12 34 56 19" is also a Moroccan mobile): one
+    item alone cannot tell, the case can, because the same number is often shown elsewhere with
+    its country code. For each of ``phones``, in order: a reading of it that the case shows in
+    international form wins; when several do, the item's own choice if it is one of them, else
+    the first in ``regions`` order; when none does, the item's own choice stands. ``seen`` is
+    what the case shows in international form (``seen_in_international_form`` of every phone
+    and WhatsApp selector of the case); by default, what ``phones`` show. (A vote by the
+    countries of the case's other numbers was measured and changed no score, so it is not
+    made: bench/RESULTS-ocr.md, round five.)
+
+    Numbers that show their country, and those whose ``shown`` text does not give their value
+    again (see ``phone_readings``), are kept as they are.
+    """
+    hints = tuple(_check_regions(regions))
+    for p in phones:
+        if not isinstance(p, CasePhone):
+            raise TypeError(f"resolve_case_regions expects CasePhone items, not "
+                            f"{type(p).__name__}.")
+    if seen is None:
+        seen = seen_in_international_form(phones)
+    out: list[CaseChoice] = []
+    for p in phones:
+        readings = () if _is_seen_international(p) else phone_readings(p.value, p.shown, hints)
+        confirmed = tuple(r for r in readings if r in seen) if len(readings) > 1 else ()
+        if not confirmed:
+            out.append(CaseChoice(p.value, ""))
+            continue
+        best = p.value if p.value in confirmed else confirmed[0]
+        out.append(CaseChoice(best, SEEN_INTERNATIONAL if best != p.value else "",
+                              tuple(sorted(confirmed))))
+    return out

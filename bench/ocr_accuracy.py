@@ -4,7 +4,10 @@ Generates a synthetic collection (or reuses one with ``--out``), reads every scr
 every repost or export image that carries text with ``analysis.ocr.ocr_image`` on a spawned
 pool of worker processes (OMP_THREAD_LIMIT=1), finds phone selectors exactly as the
 ``analyse`` pipeline does (``analysis.pipeline._read_item`` on the stored form of the OCR
-result, number-line re-reads included) and scores them against truth.json:
+result, number-line re-reads included; the collection taken as one case, so each image is read
+with what the whole collection shows in international form and ambiguous national numbers are
+settled across it with ``selectors.resolve_case_regions``, as the selector stage stores them;
+``--per-item`` scores each image alone) and scores them against truth.json:
 
 * phone recall and precision: per file, the set of E.164 values of the ``phone`` and
   ``whatsapp`` selectors against the set of truth ``phones``; summed over files;
@@ -30,6 +33,7 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -40,7 +44,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from analysis.pipeline import _read_item  # noqa: E402
-from analysis.selectors import DEFAULT_REGIONS  # noqa: E402
+from analysis.selectors import (  # noqa: E402
+    DEFAULT_REGIONS,
+    CasePhone,
+    resolve_case_regions,
+    seen_in_international_form,
+)
 
 _BIDI = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068"
                               "\u2069\u061c\ufeff\u200b"))
@@ -139,15 +148,40 @@ def _groups(entry: dict) -> list[str]:
     return g
 
 
-def _phones_found(ocr: dict) -> list[str]:
+def _phones_read(ocr: dict, confirmed: Collection[str] = ()) -> list[CasePhone]:
+    """The phone selectors ``analyse`` finds in one image (one item per image), given what
+    the rest of the case shows in international form."""
     inp = {"text": "", "text_in_image": "", "ocr": [(
         "sha", 1, json.dumps(ocr["words"], ensure_ascii=False), ocr["text"],
         json.dumps(ocr["settings"], ensure_ascii=False), ocr["engine_version"])]}
-    found = _read_item(1, inp, DEFAULT_REGIONS)
-    return sorted({s.value for s, _ in found if s.kind in ("phone", "whatsapp")})
+    found = _read_item(1, inp, DEFAULT_REGIONS, confirmed)
+    return [CasePhone(s.kind, s.value, s.shown) for s, _ in found
+            if s.kind in ("phone", "whatsapp")]
 
 
-def score_file(entry: dict, read: dict) -> FileScore:
+def settle_case(ocrs: dict[str, dict | None], case_wide: bool = True,
+                mend: bool = True) -> dict[str, list[str]]:
+    """The numbers ``analyse`` stores for each image of the collection taken as one case
+    (``ocrs``: the OCR result of each image, None when it failed), as the selector stage does:
+    each image read with what the whole collection shows in international form, and the
+    country of ambiguous national numbers settled across all of them
+    (``selectors.resolve_case_regions``). ``case_wide=False`` scores each image on its own;
+    ``mend=False`` leaves out the wrapped numbers that only the case confirms."""
+    reads = {path: _phones_read(o) if o else [] for path, o in ocrs.items()}
+    if not case_wide:
+        return {path: sorted({p.value for p in phones}) for path, phones in reads.items()}
+    seen = seen_in_international_form(p for phones in reads.values() for p in phones)
+    if mend:
+        reads = {path: _phones_read(o, seen) if o else [] for path, o in ocrs.items()}
+    flat = [(path, p) for path, phones in reads.items() for p in phones]
+    choices = resolve_case_regions([p for _, p in flat], DEFAULT_REGIONS, seen)
+    out: dict[str, set[str]] = {path: set() for path in reads}
+    for (path, _), choice in zip(flat, choices, strict=True):
+        out[path].add(choice.value)
+    return {path: sorted(values) for path, values in out.items()}
+
+
+def score_file(entry: dict, read: dict, found: list[str]) -> FileScore:
     truth = sorted({p["e164"] for p in entry.get("phones", [])})
     lines = [_clean(t) for t in entry.get("text", []) if _clean(t)]
     chars = sum(len(t) for t in lines)
@@ -157,7 +191,6 @@ def score_file(entry: dict, read: dict) -> FileScore:
     ocr = read["ocr"]
     hay = _clean(ocr["text"].replace("\n", " "))
     errors = sum(substring_distance(t, hay) for t in lines)
-    found = _phones_found(ocr)
     return FileScore(entry["path"], entry["kind"], entry.get("language"), _groups(entry),
                      truth, found, errors, chars, read["seconds"])
 
@@ -241,6 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default="screenshot,repost,export_media")
     ap.add_argument("--ocr-cache", type=Path, help="JSON of OCR results to reuse or write")
     ap.add_argument("--misses", action="store_true", help="list every missed or false number")
+    ap.add_argument("--per-item", action="store_true",
+                    help="score each image's own choice of country, without the case-wide one")
+    ap.add_argument("--no-case-mending", action="store_true",
+                    help="no wrapped numbers without a trunk 0 mended on the case's word")
     args = ap.parse_args(argv)
 
     truth_path = args.out / "truth.json"
@@ -267,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
         wall = time.perf_counter() - t0
         if args.ocr_cache:
             args.ocr_cache.write_text(json.dumps(reads, ensure_ascii=False), encoding="utf-8")
-    scores = [score_file(e, reads[p]) for p, e in by_path.items()]
+    found = settle_case({p: reads[p].get("ocr") for p in by_path}, case_wide=not args.per_item,
+                        mend=not args.no_case_mending)
+    scores = [score_file(e, reads[p], found[p]) for p, e in by_path.items()]
     truth_rel = {e["path"]: e for e in entries}
     print(f"collection {args.out} seed {truth['seed']} files {truth['n_files']}; "
           f"read {len(entries)} images" + (f" in {wall:.0f} s wall on {args.workers} workers "
