@@ -42,7 +42,7 @@ from .selectors import (
 )
 from .worker import analyse_media_batch, init_worker
 
-HASH_ENGINE = "tideline-hash 3 (pHash 64 + PDQ 256 on 64x64 area means, regions, photo windows)"
+HASH_ENGINE = "tideline-hash 4 (pHash 64 + PDQ 256 on 64x64 area means, regions, 23 photo windows)"
 SELECTOR_ENGINE = "tideline-selectors 5"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25

@@ -5,7 +5,8 @@ Usage: python bench/hash_bench.py [--count N] [--keep DIR] [--profile]
 Draws ``--count`` screenshot-sized files (phone 1080x2340 and desktop 1440x900, light and
 dark, one or two posts; half JPEG, half PNG), then times, per format, every region and hash
 that ``hash_image`` computes against ``Image.open(...).load()`` of the same files: once as
-the analysis pipeline runs it (``windows=True``, the window hashes of every area) and once
+the analysis pipeline runs it (``windows=True``, the window hashes of every photo area; how
+many windows an area gets is printed) and once
 without window hashes. Each timing runs ``--runs`` times (default 2) and the faster run
 counts; wall-clock and CPU-time ratios are both printed, since on a shared machine the wall
 clock also counts other people's work. Aims, for what the pipeline runs: ratio <= 1.0 for
@@ -122,7 +123,8 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         files = make_files(folder, args.count)
-        print(f"drew {sum(len(v) for v in files.values())} files in {time.perf_counter() - t0:.1f}s")
+        print(f"drew {sum(len(v) for v in files.values())} files in {time.perf_counter() - t0:.1f}s; "
+              f"{len(hashing.WINDOW_CUTS)} windows an area")
         hash_image(files["jpg"][0])  # load scipy's DCT and friends before timing
         pipeline = functools.partial(hash_all, windows=True)
         for fmt, paths in files.items():

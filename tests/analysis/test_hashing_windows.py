@@ -127,3 +127,36 @@ def test_screenshots_get_window_hashes_on_their_photos_only(tmp_path: Path) -> N
     whole, *photos = hash_image(tmp_path / "shot.png", windows=True).regions
     assert whole.kind == "whole" and whole.windows == []
     assert len(photos) == len(truth) and all(p.windows for p in photos)
+
+
+def test_windows_find_a_photo_cropped_on_several_sides(tmp_path: Path) -> None:
+    photo = draw_photo(900, 600, seed=21)
+    photo.save(tmp_path / "photo.jpg", quality=90)
+    # A repost cropped by 10 % on the left, 5 % at the top and 12 % on the right: no window
+    # cuts exactly this, the nearest ones within a few per cent a side.
+    photo.crop((90, 30, 792, 600)).save(tmp_path / "crop.jpg", quality=80)
+    draw_photo(900, 600, seed=22).save(tmp_path / "other.jpg", quality=90)
+
+    full = hash_image(tmp_path / "photo.jpg", windows=True).regions[0]
+    crop = hash_image(tmp_path / "crop.jpg").regions[0]
+    unrelated = hash_image(tmp_path / "other.jpg", windows=True).regions[0]
+    nearest = min(hamming_hex(p, crop.pdq) for p, _ in full.windows)
+    assert nearest < hamming_hex(full.pdq, crop.pdq)
+    assert nearest <= 72  # imagelinks.PDQ_PARTIAL: strong for a partial match
+    assert nearest < min(hamming_hex(p, crop.pdq) for p, _ in unrelated.windows)
+
+
+def test_window_table_names_each_window_and_drops_flat_ones() -> None:
+    from analysis.hashing import _windows, window_table
+
+    photo = np.asarray(draw_photo(192, 128, seed=5).convert("L"), dtype=np.float32)
+    cuts, pdq, phash = window_table(photo)
+    assert cuts == list(range(len(WINDOW_CUTS)))  # a textured photo keeps every window
+    assert list(zip(pdq, phash, strict=True)) == _windows(photo)
+    # Flat grey over the top 55 %: the windows that keep only the top half are flat.
+    half = photo.copy()
+    half[: round(0.55 * len(half))] = 128.0
+    cuts, pdq, phash = window_table(half)
+    top_half = WINDOW_CUTS.index((0.0, 0.0, 0.0, 0.5))
+    assert top_half not in cuts and 0 < len(cuts) == len(pdq) == len(phash) < len(WINDOW_CUTS)
+    assert all(0 <= k < len(WINDOW_CUTS) for k in cuts)
