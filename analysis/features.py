@@ -10,8 +10,12 @@ scale and rotation, on the same keypoints of the other, both show the same photo
 ``FeatureCache`` keeps each area's keypoints, so an area compared with many others is decoded
 and described once; given a folder, it also keeps them on disk (one file an area, named by the
 image path, the box and ``FEATURES_VERSION``), so the worker processes of one run and the runs
-after it load an area's keypoints instead of describing it again. Uses opencv-python-headless
-(never the GUI build of OpenCV).
+after it load an area's keypoints instead of describing it again. Stored features are compact:
+points in fixed point (uint16), the thumbnail in uint8 and kept once (the mirror's is its
+flip); descriptions are quantised the same way when made, so a stored area verifies exactly as
+a freshly described one. ``bound_folder`` keeps such a folder under a size, dropping the least
+recently used files (they are described again when needed). Uses opencv-python-headless (never
+the GUI build of OpenCV).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import multiprocessing as mp
+import os
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -79,8 +84,13 @@ WEAK_COVERAGE = 0.0
 # at correlation 0.8, none was two different photos.
 DENSE_INLIERS = 60
 DENSE_CORRELATION = 0.8
-# The correlation is taken on small blurred copies: cheap, and deaf to JPEG noise.
+# The correlation is taken on small blurred copies: cheap, and deaf to JPEG noise. Kept as
+# uint8: rounding the blurred grey levels moved a correlation by 0.001 at most (120 sampled
+# pairs, bench/RESULTS-linking.md), and no link of the bench collection.
 THUMB_SIDE = 96
+# Keypoints are kept to 1/POINT_STEPS of a pixel (uint16 on disk: 480 px x 32 fits): RANSAC
+# works to RANSAC_PIXELS, about 190 times coarser.
+POINT_STEPS = 32
 # Aligned areas must overlap by this share of the smaller one for the correlation to count.
 MIN_OVERLAP = 0.2
 
@@ -88,13 +98,13 @@ MIN_OVERLAP = 0.2
 # Names everything a stored description or verification depends on: a change to any of these
 # makes earlier descriptions and verifications (analysis/imagelinks.py keeps both) obsolete.
 FEATURES_VERSION = (f"orb{ORB_FEATURES}-fast{FAST_THRESHOLD}-side{FEATURE_SIDE}-min{_MIN_SIDE}"
-                    f"-thumb{THUMB_SIDE}-1")
+                    f"-thumb{THUMB_SIDE}u8-points{POINT_STEPS}-2")
 VERIFIER_VERSION = (f"{FEATURES_VERSION}-ratio{RATIO}-ransac{RANSAC_PIXELS}-scale{MAX_SCALE}"
                     f"-tilt{MAX_TILT_DEGREES}-spread{MIN_SPREAD}-overlap{MIN_OVERLAP}"
                     f"-in{MIN_INLIERS}-{MIN_CORRELATION}-{MIN_COVERAGE}"
                     f"-cov{COVERED_INLIERS}-{COVERED_CORRELATION}-{COVERED_COVERAGE}"
                     f"-weak{WEAK_INLIERS}-{WEAK_CORRELATION}-{WEAK_COVERAGE}"
-                    f"-dense{DENSE_INLIERS}-{DENSE_CORRELATION}-1")
+                    f"-dense{DENSE_INLIERS}-{DENSE_CORRELATION}-2")
 
 
 @dataclass
@@ -102,10 +112,10 @@ class RegionFeatures:
     """ORB keypoints (x, y at the described size) and descriptors of one area, with a small
     blurred copy of its pixels for the correlation check."""
 
-    points: np.ndarray  # (n, 2) float32
+    points: np.ndarray  # (n, 2) float32, multiples of 1 / POINT_STEPS
     descriptors: np.ndarray | None  # (n, 32) uint8, None when no keypoint was found
     size: tuple[int, int]  # width, height the points are measured in
-    thumb: np.ndarray | None = None  # float32, longest side THUMB_SIDE
+    thumb: np.ndarray | None = None  # uint8, blurred, longest side THUMB_SIDE
 
 
 @dataclass
@@ -204,7 +214,20 @@ def describe(grey: np.ndarray) -> RegionFeatures:
     thumb = cv2.resize(grey, (max(1, round(w * k)), max(1, round(h * k))),
                        interpolation=cv2.INTER_AREA).astype(np.float32)
     thumb = cv2.GaussianBlur(thumb, (3, 3), 0)
+    # Quantised here, not only when stored, so a stored area verifies as a fresh one.
+    points = np.round(points * POINT_STEPS).astype(np.float32) / POINT_STEPS
+    thumb = np.clip(np.round(thumb), 0, 255).astype(np.uint8)
     return RegionFeatures(points, descriptors, (w, h), thumb)
+
+
+def describe_both(grey: np.ndarray) -> tuple[RegionFeatures, RegionFeatures]:
+    """An area's features as shown and as its left-right mirror image; the mirror's thumbnail
+    is the flip of the shown one (so it need not be kept)."""
+    shown = describe(grey)
+    mirrored = describe(np.ascontiguousarray(grey[:, ::-1]))
+    if shown.thumb is not None:
+        mirrored.thumb = np.ascontiguousarray(shown.thumb[:, ::-1])
+    return shown, mirrored
 
 
 def _correlation(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray) -> float:
@@ -214,19 +237,21 @@ def _correlation(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray) -> fl
         return 0.0
     ka = a.thumb.shape[1] / a.size[0]
     kb = b.thumb.shape[1] / b.size[0]
+    # Warped in float: interpolating the uint8 thumbnail would round it again.
+    ta, tb = a.thumb.astype(np.float32), b.thumb.astype(np.float32)
     m = matrix.astype(np.float64).copy()
     m[:, :2] *= kb / ka
     m[:, 2] *= kb
-    h, w = a.thumb.shape
+    h, w = ta.shape
     # WARP_INVERSE_MAP: m takes a's pixel to the place in b it is read from.
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(b.thumb, m, (w, h), flags=flags)
-    cover = cv2.warpAffine(np.ones_like(b.thumb), m, (w, h), flags=cv2.INTER_NEAREST
+    warped = cv2.warpAffine(tb, m, (w, h), flags=flags)
+    cover = cv2.warpAffine(np.ones_like(tb), m, (w, h), flags=cv2.INTER_NEAREST
                            | cv2.WARP_INVERSE_MAP) > 0.5
-    smaller = min(a.thumb.size, b.thumb.size)
+    smaller = min(ta.size, tb.size)
     if cover.sum() < max(16, MIN_OVERLAP * smaller):
         return 0.0
-    x, y = a.thumb[cover], warped[cover]
+    x, y = ta[cover], warped[cover]
     x, y = x - x.mean(), y - y.mean()
     denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
     return float((x * y).sum() / denom) if denom > 1e-6 else 0.0
@@ -236,10 +261,11 @@ class FeatureCache:
     """Features of areas by (path, box), as shown and mirrored, each area decoded once.
 
     Both are described at once: most candidates that fail as shown are tried mirrored, and
-    keeping keypoints (about 40 KB an area) is cheaper than keeping pixels. With
-    ``max_areas`` the least recently used areas are dropped past that many. With ``folder``,
-    descriptions are also written there and read back by any cache given the same folder (in
-    another process, or a later run); an unreadable file is described again.
+    keeping keypoints (about 70 KB an area at 1000 keypoints) is cheaper than keeping pixels.
+    With ``max_areas`` the least recently used areas are dropped past that many. With
+    ``folder``, descriptions are also written there and read back by any cache given the same
+    folder (in another process, or a later run); an unreadable or evicted file is described
+    again. Reading a file marks it used (its modification time), for ``bound_folder``.
     """
 
     def __init__(self, max_areas: int | None = None, folder: str | Path | None = None) -> None:
@@ -260,8 +286,7 @@ class FeatureCache:
         else:
             pair = load_features(self.file_for(*key)) if self.folder is not None else None
             if pair is None:
-                grey = _area(Path(path), box)
-                pair = (describe(grey), describe(np.ascontiguousarray(grey[:, ::-1])))
+                pair = describe_both(_area(Path(path), box))
                 self.described += 1
                 if self.folder is not None:
                     save_features(self.file_for(*key), pair)
@@ -277,20 +302,18 @@ class FeatureCache:
         return self.folder / name[:2] / f"{name}.npz"
 
 
-_FIELDS = ("points", "descriptors", "size", "thumb")
-
-
 def save_features(file: Path, pair: tuple[RegionFeatures, RegionFeatures]) -> None:
     """Write an area's features (as shown and mirrored) to ``file``, atomically: two processes
-    describing the same area at once both write whole files, and the last one stays."""
-    arrays: dict[str, np.ndarray] = {}
+    describing the same area at once both write whole files, and the last one stays. Points go
+    in fixed point (uint16), the thumbnail once, in uint8: about half the float32 size."""
+    shown = pair[0]
+    arrays: dict[str, np.ndarray] = {
+        "size": np.asarray(shown.size, dtype=np.int32),
+        "thumb": shown.thumb if shown.thumb is not None else np.zeros((0, 0), np.uint8)}
     for side, f in zip(("shown", "mirrored"), pair, strict=True):
-        arrays[f"{side}_points"] = f.points
+        arrays[f"{side}_points"] = np.round(f.points * POINT_STEPS).astype(np.uint16)
         arrays[f"{side}_descriptors"] = (f.descriptors if f.descriptors is not None
                                          else np.zeros((0, 32), np.uint8))
-        arrays[f"{side}_size"] = np.asarray(f.size, dtype=np.int64)
-        arrays[f"{side}_thumb"] = (f.thumb if f.thumb is not None
-                                   else np.zeros((0, 0), np.float32))
     file.parent.mkdir(parents=True, exist_ok=True)
     try:
         write_atomic(file, lambda out: np.savez(out, **arrays), sync=False)
@@ -302,19 +325,65 @@ def load_features(file: Path) -> tuple[RegionFeatures, RegionFeatures] | None:
     """An area's features written by ``save_features``; None when missing or unreadable."""
     try:
         with np.load(file, allow_pickle=False) as z:
+            size = z["size"]
+            thumb = z["thumb"].astype(np.uint8) if z["thumb"].size else None
             out = []
             for side in ("shown", "mirrored"):
                 desc = z[f"{side}_descriptors"]
-                thumb = z[f"{side}_thumb"]
-                size = z[f"{side}_size"]
+                points = z[f"{side}_points"].astype(np.float32).reshape(-1, 2) / POINT_STEPS
+                if len(points) != len(desc):
+                    return None
                 out.append(RegionFeatures(
-                    z[f"{side}_points"].astype(np.float32).reshape(-1, 2),
-                    desc.astype(np.uint8) if len(desc) else None,
-                    (int(size[0]), int(size[1])),
-                    thumb.astype(np.float32) if thumb.size else None))
-        return out[0], out[1]
+                    points, desc.astype(np.uint8) if len(desc) else None,
+                    (int(size[0]), int(size[1])), thumb))
+        if thumb is not None:
+            out[1].thumb = np.ascontiguousarray(thumb[:, ::-1])
     except (OSError, ValueError, KeyError, IndexError, EOFError):
         return None
+    try:
+        os.utime(file)  # marks it used: bound_folder drops the least recently used first
+    except OSError:
+        pass
+    return out[0], out[1]
+
+
+@dataclass
+class FolderBound:
+    """What ``bound_folder`` found and dropped."""
+
+    files: int
+    bytes: int
+    removed: int
+    removed_bytes: int
+
+
+def bound_folder(folder: str | Path, max_bytes: int) -> FolderBound:
+    """Keep a features folder at or under ``max_bytes``: the least recently used files (oldest
+    modification time: written or read last longest ago) are deleted until it fits. Evicted
+    areas are described again when a verification needs them."""
+    if max_bytes < 0:
+        raise ValueError(f"A folder size bound must be zero or more bytes, not {max_bytes}.")
+    entries = []
+    for file in Path(folder).glob("*/*.npz"):
+        try:
+            st = file.stat()
+        except OSError:
+            continue  # removed meanwhile by another process
+        entries.append((st.st_mtime, str(file), st.st_size))
+    total = sum(size for _, _, size in entries)
+    removed = removed_bytes = 0
+    for _, name, size in sorted(entries):
+        if total - removed_bytes <= max_bytes:
+            break
+        try:
+            Path(name).unlink()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            continue
+        removed += 1
+        removed_bytes += size
+    return FolderBound(len(entries), total, removed, removed_bytes)
 
 
 def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:

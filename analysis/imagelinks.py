@@ -75,6 +75,10 @@ PDQ_PARTIAL_VERIFY = 104
 PHASH_PARTIAL_VERIFY = 12
 # Verification costs milliseconds per pair; past this many the rest stay unverified.
 MAX_VERIFY = 40000
+# The case's kept features (about 60 KB an area) are held under this size, least recently used
+# dropped first: 100,000 areas would otherwise take about 6 GB. Dropped areas are described
+# again when a verification needs them; their words and verifications stay.
+FEATURES_MAX_BYTES = 2 * 1024 ** 3
 # Region pairs tried per media pair before it is given up.
 _TRIES_PER_PAIR = 3
 
@@ -480,6 +484,7 @@ class LinkStats:
     verified: int = 0  # region pairs verified in this run
     verify_cached: int = 0
     skipped: int = 0
+    evicted: int = 0  # kept feature files dropped to hold the folder under FEATURES_MAX_BYTES
     seconds_words: float = 0.0
     seconds_candidates: float = 0.0
     seconds_verify: float = 0.0
@@ -494,7 +499,8 @@ _VERIFICATION_FIELDS = [f.name for f in fields(features.Verification)]
 class LinkCache:
     """What image linking keeps between runs in ``folder`` (the case's cache/imagelinks):
 
-    - ``features/``: each area's ORB features (``features.FeatureCache`` files);
+    - ``features/``: each area's ORB features (``features.FeatureCache`` files), held under
+      ``FEATURES_MAX_BYTES`` by dropping the least recently used (described again if needed);
     - ``words.npz``: each area's visual words and the digest of its hashes;
     - ``verified.json``: each verified region pair's measurements, under the verifier version;
     - ``result.json``: the last run's pairs, under a digest of everything they depend on.
@@ -766,6 +772,7 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
                            if k in kept})
     _prune_features(verifier.cache, [(str(case.vault.path_for(r.media)), r.box)
                                      for r in regions])
+    stats.evicted = features.bound_folder(store_.features_dir, FEATURES_MAX_BYTES).removed
     store_.save_result(digest, pairs)
     stats.warnings += store_.warnings
     stats.seconds = time.perf_counter() - started
@@ -902,6 +909,7 @@ def update_image_links(case: Case, workers: int | None = None, incremental: bool
             "kinds": ["image"], "found": {"image": len(found)},
             "image_work": {"reused": stats.reused, "described": stats.described,
                            "verified": stats.verified, "verify_cached": stats.verify_cached,
-                           "skipped": stats.skipped, "seconds": round(stats.seconds, 2)},
+                           "skipped": stats.skipped, "evicted": stats.evicted,
+                           "seconds": round(stats.seconds, 2)},
             **({"warnings": stats.warnings} if stats.warnings else {})})
     return {"image": len(found)}

@@ -324,7 +324,8 @@ CORRELATION_GRID = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9]
 COVERAGE_GRID = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4]
 
 
-SIMILARITY_GRID = [0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
+# Below retrieval.MIN_SIMILARITY too, so the table shows what a lower limit would find.
+SIMILARITY_GRID = [0.005, 0.007, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06]
 
 
 class VerifyLog:
@@ -521,6 +522,10 @@ def main(argv: list[str] | None = None) -> int:
     words = retrieval.words_many([(args.out / r.media, r.box) for r in records], args.workers,
                                  features_dir)
     words_s = time.perf_counter() - started
+    # Stored features of this run's areas (files of other features versions left aside).
+    stored = features.FeatureCache(folder=features_dir)
+    sizes = [f.stat().st_size for f in (stored.file_for(str(args.out / r.media), r.box)
+                                        for r in records) if f.exists()]
     started = time.perf_counter()
     similar_all = retrieval.similar_pairs(words, [r.media for r in records],
                                           min_similarity=min(SIMILARITY_GRID))
@@ -547,10 +552,15 @@ def main(argv: list[str] | None = None) -> int:
     kept_v = set(pairs_v)
     n_verified = len(log.results)
     if args.dump is not None:
+        by_id = {r.id: r for r in records}
         with args.dump.open("wb") as fh:
             pickle.dump({"found": dict(log.found), "hash_strong": hash_strong,
                          "positives": t.positives, "ignored": t.ignored,
-                         "held_out": t.held_out, "strata": t.strata}, fh)
+                         "held_out": t.held_out, "strata": t.strata,
+                         # every region pair verified, so misses can be re-verified alone
+                         "verified": [(by_id[i].media, by_id[i].box, by_id[j].media,
+                                       by_id[j].box, v) for (i, j), v in log.results.items()]},
+                        fh)
 
     kinds: dict[str, int] = defaultdict(int)
     for f in truth["files"]:
@@ -582,6 +592,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(similar_all)} region pairs at similarity >= {min(SIMILARITY_GRID)}, "
         f"{len(similar)} at >= {retrieval.MIN_SIMILARITY} (at most {retrieval.TOP_K} partners "
         "an area).", "",
+        f"Stored features ({features.FEATURES_VERSION}): {len(sizes)} areas, "
+        f"{sum(sizes) / max(len(sizes), 1):,.0f} bytes an area on average, "
+        f"{sum(sizes) / 1e6:.1f} MB in all.", "",
         f"Local-feature verification (ORB {features.ORB_FEATURES} features at "
         f"{features.FEATURE_SIDE} px, RANSAC similarity) in a spawn pool of {args.workers}: "
         f"{n_verified} region pairs ({n_verified_hash} hash candidates, the rest visual-word "

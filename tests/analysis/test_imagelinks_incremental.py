@@ -235,3 +235,29 @@ def test_a_cancel_while_checking_matches_leaves_the_links_as_they_were(analysed)
                                       cancel=token)
     assert any("Describing" in label for label in heard)
     assert _linked(case) == before
+
+
+def test_features_past_the_size_bound_are_described_again(
+        analysed, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from analysis.pipeline import analyse
+
+    case, spy = analysed
+    before = _linked(case)
+    kept = case.cache_dir / "imagelinks" / "features"
+    assert list(kept.glob("*/*.npz"))
+    monkeypatch.setattr(imagelinks, "FEATURES_MAX_BYTES", 0)
+    _later(tmp_path / "later")
+    import_path(case, tmp_path / "later", "folder")
+    spy.clear()
+    analyse(case, ocr_langs=None, workers=1)
+    work = [e.details["image_work"] for e in case.audit_entries()
+            if e.action == "links.updated" and "image_work" in e.details][-1]
+    # Nothing kept past the bound; verifications of old pairs are read back, not redone.
+    assert work["evicted"] > 0 and not list(kept.glob("*/*.npz"))
+    assert work["verify_cached"] > 0
+    assert spy.verified and all(_sha_name(case, "c_top.jpg") in p for p in spy.verified)
+    assert before <= _linked(case)
+    # A later run describes the areas it needs again and finds what a full recomputation finds.
+    again = imagelinks.find_image_pairs(case, workers=1, incremental=False)
+    assert {k: p["band"] for k, p in again.items()} == {
+        k: p["band"] for k, p in imagelinks.find_image_pairs(case, workers=1).items()}
