@@ -25,19 +25,19 @@ def _link(case, kind, a, b, band="strong"):
 
 def test_weak_links_do_not_merge_and_rejected_never_join(case: Case):
     ids = _items(case, 4)
-    store.replace_auto_links(case, ["text"], [
-        {"kind": "text", "a": ids[0], "b": ids[1], "score": 0.9, "band": "strong", "why": "t"},
-        {"kind": "text", "a": ids[1], "b": ids[2], "score": 0.65, "band": "weak", "why": "t"},
-        {"kind": "text", "a": ids[2], "b": ids[3], "score": 0.9, "band": "strong", "why": "t"},
+    store.replace_auto_links(case, ["email"], [
+        {"kind": "email", "a": ids[0], "b": ids[1], "score": 0.9, "band": "strong", "why": "t"},
+        {"kind": "email", "a": ids[1], "b": ids[2], "score": 0.65, "band": "weak", "why": "t"},
+        {"kind": "email", "a": ids[2], "b": ids[3], "score": 0.9, "band": "strong", "why": "t"},
     ])
     found = clusters(case)
     assert sorted(sorted(c["items"]) for c in found) == [ids[:2], ids[2:]]
     # The cluster id is its earliest item (posted time), not its lowest id.
     assert {c["id"] for c in found} == {ids[1], ids[3]}
-    strong = [lk for lk in store.links(case, "text") if lk.band == "strong"]
+    strong = [lk for lk in store.links(case, "email") if lk.band == "strong"]
     store.decide(case, strong[0].id, "rejected")
     assert [sorted(c["items"]) for c in clusters(case)] == [ids[2:]]
-    weak = next(lk for lk in store.links(case, "text") if lk.band == "weak")
+    weak = next(lk for lk in store.links(case, "email") if lk.band == "weak")
     store.decide(case, weak.id, "confirmed")
     assert [sorted(c["items"]) for c in clusters(case)] == [ids[1:]]
 
@@ -82,7 +82,7 @@ def test_a_watchlisted_photo_hash_flags_the_item_showing_it(case, tmp_path):
     assert [(h["item_id"], h["list_name"]) for h in hits] == [(boat, "partner-hashes")]
 
 
-def test_image_links_resting_on_part_of_a_photo_join_clusters_only_when_confirmed(case: Case):
+def _two_screenshots(case: Case) -> tuple[list[int], str, str]:
     ids = _items(case, 2)
     with case.transaction() as db:
         for n, item_id in enumerate(ids):
@@ -92,11 +92,38 @@ def test_image_links_resting_on_part_of_a_photo_join_clusters_only_when_confirme
             db.execute("INSERT INTO sightings (media_sha256, source_id, item_id, path_in_source,"
                        " original_name, role, created_at) VALUES (?, 1, ?, ?, ?, 'screenshot',"
                        " 'now')", [sha, item_id, f"f{n}", f"f{n}"])
-    a, b = f"{0:064x}", f"{1:064x}"
+    return ids, f"{0:064x}", f"{1:064x}"
+
+
+def test_image_links_resting_on_local_features_alone_join_clusters_only_when_confirmed(
+        case: Case):
+    ids, a, b = _two_screenshots(case)
     store.replace_auto_links(case, ["image"], [
-        {"kind": "image", "a": a, "b": b, "score": 0.8, "band": "strong", "why": "crop",
-         "details": {"partial": True, "verification": {"inliers": 80}}}])
+        {"kind": "image", "a": a, "b": b, "score": 0.8, "band": "strong", "why": "same boat",
+         "details": {"partial": False, "verification": {"inliers": 40}}}])
     assert clusters(case) == []
     link = store.links(case, "image")[0]
     store.decide(case, link.id, "confirmed")
+    assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]
+
+
+def test_image_links_on_part_of_a_photo_confirmed_by_features_join_clusters(case: Case):
+    ids, a, b = _two_screenshots(case)
+    store.replace_auto_links(case, ["image"], [
+        {"kind": "image", "a": a, "b": b, "score": 0.8, "band": "strong", "why": "crop",
+         "details": {"partial": True, "verification": {"inliers": 80}}}])
+    assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]
+    store.decide(case, store.links(case, "image")[0].id, "rejected")
+    assert clusters(case) == []
+
+
+def test_text_links_join_clusters_only_when_confirmed(case: Case):
+    # The same advert template is copied between operations: similar text alone must not
+    # merge two campaigns.
+    ids = _items(case, 2)
+    store.replace_auto_links(case, ["text"], [
+        {"kind": "text", "a": str(ids[0]), "b": str(ids[1]), "score": 0.95, "band": "strong",
+         "why": "nearly the same advert text", "details": {"similarity": 0.95}}])
+    assert clusters(case) == []
+    store.decide(case, store.links(case, "text")[0].id, "confirmed")
     assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]
