@@ -121,9 +121,11 @@ _TIME = re.compile(r"\d{1,2}:\d{2}")
 _CURRENCY = (
     r"€|\$|£|₺|euros?|eur|usd|dollars?|gbp|pounds?|lira|lire|tl|try|دولار|یورو|يورو|ليرة|لیر"
 )
-# Only on the same line: OCR puts a price line right under a phone number.
+# Only on the same line: OCR puts a price line right under a phone number, and a price line
+# right above one ("4.750 دولار" / "+9647912345632"), so the end is \Z: "$" also matches before
+# a final line break.
 _CURRENCY_NEAR = re.compile(rf"^[ \t]*(?:{_CURRENCY})(?![a-z])", re.I)
-_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})[ \t]*$", re.I)
+_CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})[ \t]*\Z", re.I)
 
 
 _MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
@@ -455,9 +457,12 @@ def _url_value(url: str) -> str:
 _GROUP = re.compile(r"^[(\[]?\+?\d+(?:[-.]\d+)*\+?[)\]]?[-.]?$")
 _ARABIC_LETTER = re.compile("[\u0620-\u064a\u066e-\u06d3\u06fa-\u06ff]")
 # The counts under a post ("06 557 83 comments"): what stands before these words is no contact.
-_COUNT_WORD = re.compile(
-    r"^[ \t]*(?:comments?|shares?|likes?|views?|reactions?|commentaires?|partages?|yorum|"
-    r"paylaşım|تعليق|تعليقات|مشاركة|مشاركات|نظر|اشتراک)\b", re.I)
+_COUNT_WORDS = (r"(?:comments?|shares?|likes?|views?|reactions?|commentaires?|partages?|yorum|"
+                r"paylaşım|تعليق|تعليقات|مشاركة|مشاركات|نظر|اشتراک)\b")
+_COUNT_WORD = re.compile(rf"^[ \t]*{_COUNT_WORDS}", re.I)
+# The line of counts itself ("60 2.8K 405 comments 189 shares"): its first group is a reaction
+# icon or a count, never the rest of a number wrapped from the caption above it.
+_COUNT_LINE = re.compile(rf"\d[ \t]*{_COUNT_WORDS}", re.I)
 
 
 @dataclass
@@ -484,9 +489,13 @@ def find_selectors_in_ocr(
     * a number inside a right-to-left line whose digit groups came back in visual order
       ("78 56 234 501 90+"): the groups are read in reverse when the line has Arabic-script
       letters or the plus sign trails (a lone group too: "20.10.01234502+");
-    * two numbers side by side on one line ("00218 91-2345626 691 234 5846").
+    * two numbers side by side on one line ("00218 91-2345626 691 234 5846", "07400123494 312
+      345 6852"), or on the second line of a wrapped one ("Info +218" / "91-2345626 691 234
+      5846", "Infos 06 50 12" / "34 10 +33 6 12 34 56 76").
 
-    National readings followed by the counts under a post ("06 557 83 comments") are dropped.
+    National readings followed by the counts under a post ("06 557 83 comments") are dropped,
+    the line of counts is never the rest of a wrapped number, and a national reading with two
+    or more one-digit groups ("8 ۲ 3 ١٤١١ ۲ 6": icons and a status bar) is dropped.
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
     followed by at least nine more digits; or, when it has none of these (an Italian "312" /
@@ -567,25 +576,33 @@ def find_selectors_in_ocr(
             for piece in _split_after_plus(run):
                 if _digits(piece) >= 7 and (rtl or piece[-1].norm.endswith("+")):
                     try_tokens(piece, reverse=True, note="digit groups read in visual order")
-            if not rtl and _is_international(run[0].norm):
+            if not rtl and (_is_international(run[0].norm) or _whole_national(run[0].norm)):
                 _split_run(run, try_tokens, found, known, text, regions)
         below = [i + 1] if i + 1 < len(lines) else []
         below += [j for j in _lines_below(lines, i) if j not in below]
         for j in below:
+            if _COUNT_LINE.search(" ".join(t.norm for t in lines[j])):
+                continue
             # The second reading of either line may hold the groups the first one lost.
             for first in [line] + alts.get(i, []):
                 for second in [lines[j]] + alts.get(j, []):
                     tail = _edge_run(first, from_end=True)
                     head = _edge_run(second, from_end=False)
                     # The second line may go on with another number after the wrapped one
-                    # ("12 34 28 20123491"): the head may stop before a long group.
+                    # ("12 34 28 20123491", "34 10 +33 6 12 34 56 76"): the head may stop
+                    # before a long group or before a "+".
                     cuts = [len(head)] + [k for k in range(len(head) - 1, 0, -1)
-                                          if _digits(head[k:k + 1]) >= 6]
+                                          if _digits(head[k:k + 1]) >= 6
+                                          or head[k].norm.lstrip("([").startswith("+")]
                     for n in cuts if tail and head else []:
                         if _digits(tail + head[:n]) >= 8 and try_tokens(
                                 tail + head[:n], reverse=False,
                                 note="number wrapped across two lines"):
                             break
+                    else:
+                        if tail and head and _is_international(tail[0].norm):
+                            _wrap_then_number(tail, head, try_tokens, found, known, text,
+                                              regions)
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens)
     _reconcile(found, ocr, lines, regions)
@@ -599,6 +616,9 @@ def find_selectors_in_ocr(
         low = any(confs.get(tuple(b), 0.0) < _SURE_CONF for b in sel.boxes or [None])
         if sel.note or low or not _is_international(_normalise(sel.shown)[0]):
             found.remove(sel)
+    for sel in [s for s in found if s.kind == "phone" and not s.note
+                and _scattered_digits(s.shown)]:
+        found.remove(sel)
     for sel in found:
         if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
             sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
@@ -614,21 +634,58 @@ def _split_run(run: list[_Token], try_tokens, found: list[Selector], known,
     after it are read on their own."""
     if try_tokens(run, False, "numbers side by side"):
         return  # one number after all
-    for n in range(len(run) - 1, 1, -1):
+    # A national number in one group ("07400123494 312 345 6852") may stand alone first.
+    for n in range(len(run) - 1, 0 if _whole_national(run[0].norm) else 1, -1):
         if _digits(run[:n]) < 8 or not try_tokens(run[:n], False, "numbers side by side"):
             continue
-        rest = run[n:]
-        if _digits(rest) >= 7:
-            piece = " ".join(t.norm for t in rest)
-            phones = _find_phones(piece, regions)
-            if len(phones) == 1 and phones[0].end - phones[0].start >= len(piece) - 1:
-                span = (rest[0].start, rest[-1].end)
-                if not known(phones[0].e164, span):
-                    found.append(Selector(
-                        "phone", phones[0].e164, text[span[0]:span[1]], "ocr", span,
-                        boxes=[t.box for t in rest], alternatives=phones[0].alternatives,
-                        note="numbers side by side"))
+        _read_rest(run[n:], found, known, text, regions)
         return
+
+
+def _whole_national(group: str) -> bool:
+    """A group that is a whole national number with its trunk 0 ("07400123494")."""
+    digits = re.sub(r"\D", "", group)
+    return digits.startswith("0") and not digits.startswith("00") and len(digits) >= 10
+
+
+def _wrap_then_number(tail: list[_Token], head: list[_Token], try_tokens,
+                      found: list[Selector], known, text: str, regions: Sequence[str]) -> None:
+    """An international number wrapped across two lines whose second line goes on with
+    another number ("Info +218" / "91-2345626 691 234 5846"): the fewest leading groups of
+    the second line that complete the first number, and the groups after them read on their
+    own, as two numbers side by side on one line are. Both must be valid: a stray digit
+    after a number cut short ("0033 6 12 34 56 9" / "4 ۴") is no second number."""
+    for n in range(1, len(head)):
+        if (_digits(tail + head[:n]) >= 8 and _rest_number(head[n:], regions) is not None
+                and try_tokens(tail + head[:n], False, "number wrapped across two lines")):
+            _read_rest(head[n:], found, known, text, regions)
+            return
+
+
+def _rest_number(rest: list[_Token], regions: Sequence[str]) -> _Phone | None:
+    """The one valid number that ``rest`` makes using every group, if any."""
+    if _digits(rest) < 7:
+        return None
+    piece = " ".join(t.norm for t in rest)
+    phones = _find_phones(piece, regions)
+    if len(phones) == 1 and phones[0].end - phones[0].start >= len(piece) - 1:
+        return phones[0]
+    return None
+
+
+def _read_rest(rest: list[_Token], found: list[Selector], known, text: str,
+               regions: Sequence[str]) -> None:
+    """The groups after a number on its line, read on their own: kept when they make one
+    valid number that uses every group."""
+    phone = _rest_number(rest, regions)
+    if phone is None:
+        return
+    span = (rest[0].start, rest[-1].end)
+    if not known(phone.e164, span):
+        found.append(Selector(
+            "phone", phone.e164, text[span[0]:span[1]], "ocr", span,
+            boxes=[t.box for t in rest], alternatives=phone.alternatives,
+            note="numbers side by side"))
 
 
 def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
@@ -717,6 +774,18 @@ def _implausible(e164: str) -> bool:
         pass
     longest = max(len(m.group()) for m in re.finditer(r"(\d)\1*", nsn))
     return longest >= 6 or len(set(nsn)) <= 2
+
+
+def _scattered_digits(shown: str) -> bool:
+    """A national-form number with two or more one-digit groups ("۰ ۷ ١٥٥١", "8 ۲ 3 ١٤١١ ۲
+    6"): no national format writes digits so, but stray digits of icons and a status bar read
+    in a row make a valid fixed line. Numbers with a country code ("+212 6 50 12 36 20") may
+    have one-digit groups and are not judged here; nor are mended or re-read numbers, whose
+    ``shown`` may be their whole line."""
+    norm = _normalise(shown)[0]
+    if _is_international(norm) or re.sub(r"\D", "", norm).startswith("00"):
+        return False
+    return sum(len(g) == 1 for g in re.findall(r"\d+", norm)) >= 2
 
 
 # Tesseract's Arabic and Persian models misread Eastern digits (measured in
@@ -872,6 +941,19 @@ def _shares_digits(digits: str, first: str, run: int = 4) -> bool:
     return any(digits[k:k + run] in first for k in range(len(digits) - run + 1))
 
 
+def _digits_beside_prices(line: str, regions: Sequence[str]) -> str:
+    """The digits of a line with its prices cut out ("|" where one stood): a second reading
+    that shares only a price's digits ("السعر 7250 يورو" re-read "9593 7250") confirms no
+    number."""
+    cuts = [s.span for s in find_selectors(line, "ocr", regions) if s.kind == "price"]
+    pieces, at = [], 0
+    for start, end in sorted(cuts):
+        pieces.append(line[at:start])
+        at = end
+    pieces.append(line[at:])
+    return "|".join(re.sub(r"\D", "", p) for p in pieces)
+
+
 def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                regions: Sequence[str]) -> None:
     """Take the phone numbers of the lines read a second time into ``found``; where that
@@ -883,7 +965,7 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
     alts = _second_readings(ocr, lines)
     for i, readings in alts.items():
         line_box = _line_box(lines[i])
-        first_digits = re.sub(r"\D", "", " ".join(t.norm for t in lines[i]))
+        first_digits = _digits_beside_prices(" ".join(t.norm for t in lines[i]), regions)
         for tokens in readings:
             text = " ".join(t.raw or t.norm for t in tokens)
             second = [s for s in find_selectors(text, "ocr", regions)
