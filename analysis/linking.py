@@ -376,6 +376,18 @@ def _joins(link: store.Link) -> bool:
                 and not link.details.get("partial"))
 
 
+def held_back(link: store.Link) -> str | None:
+    """Why a strong automatic link does not join clusters by itself (one sentence for the
+    reviewer), or None when it does or is not a strong automatic link."""
+    if link.status != "auto" or link.band != "strong" or _joins(link):
+        return None
+    if link.kind == "text":
+        return ("Similar advert text does not join clusters by itself (adverts are copied "
+                "between operations); confirm the link to join them.")
+    return ("A match on local features alone does not join clusters by itself (different "
+            "photos of the same boat can match); confirm the link to join them.")
+
+
 def _selector_parts(case: Case, parts: dict[int, posts.ItemPosts],
                     kinds: Iterable[str] | None = None) -> dict[tuple[int, str], set[int]]:
     """The parts of each item where each selector value (of ``kinds``, or any) is shown (by

@@ -50,6 +50,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from analysis import linking
 from evidence import views
 from evidence.case import Case
 from evidence.store import Link, items_json
@@ -254,6 +255,8 @@ def link_reason_html(link: Link) -> str:
     lines = [head, html.escape(link.why)]
     if numbers:
         lines.append(f"<span style='{_MUTED}'>" + " · ".join(numbers) + "</span>")
+    if (held := linking.held_back(link)) is not None:
+        lines.append(f"<i>{html.escape(held)}</i>")
     if link.decided_by and link.status != "auto":
         note = f": {html.escape(link.decision_note)}" if link.decision_note else ""
         lines.append(f"<span style='{_MUTED}'>Decided by {html.escape(link.decided_by)} "

@@ -1,6 +1,6 @@
 """Clusters: strong and confirmed links join, rejected never, weak links are not chained."""
 
-from analysis.linking import clusters, selector_links
+from analysis.linking import clusters, held_back, selector_links
 from evidence import store
 from evidence.case import Case
 
@@ -127,3 +127,21 @@ def test_text_links_join_clusters_only_when_confirmed(case: Case):
     assert clusters(case) == []
     store.decide(case, store.links(case, "text")[0].id, "confirmed")
     assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]
+
+
+
+def test_held_back_says_why_a_strong_link_does_not_join(case: Case):
+    ids, a, b = _two_screenshots(case)
+    store.replace_auto_links(case, ["image", "text"], [
+        {"kind": "image", "a": a, "b": b, "score": 0.8, "band": "strong", "why": "same boat",
+         "details": {"partial": False, "verification": {"inliers": 40}}},
+        {"kind": "text", "a": str(ids[0]), "b": str(ids[1]), "score": 0.95, "band": "strong",
+         "why": "nearly the same advert text", "details": {"similarity": 0.95}},
+        {"kind": "email", "a": str(ids[0]), "b": str(ids[1]), "score": 1.0, "band": "strong",
+         "why": "both show ring@example.org"}])
+    by_kind = {lk.kind: lk for lk in store.links(case)}
+    assert "local features alone" in held_back(by_kind["image"])
+    assert "Similar advert text" in held_back(by_kind["text"])
+    assert held_back(by_kind["email"]) is None
+    store.decide(case, by_kind["text"].id, "confirmed")
+    assert held_back(store.links(case, "text")[0]) is None

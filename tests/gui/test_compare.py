@@ -16,7 +16,13 @@ from PySide6.QtGui import QWheelEvent
 from evidence import store
 from evidence.case import Case
 from evidence.importer import import_path
-from gui.compare import CompareWidget, difference_image, mark_text, text_diff_html
+from gui.compare import (
+    CompareWidget,
+    difference_image,
+    link_reason_html,
+    mark_text,
+    text_diff_html,
+)
 from gui.main_window import MainWindow
 
 PAGE_A = "Sea Star Travel (fictional)"
@@ -308,3 +314,12 @@ def test_text_helpers_mark_and_diff():
     assert marked.count("<span") == 2
     diff, ratio = text_diff_html("safe boat this week", "safe boat next week")
     assert "line-through" in diff and "next" in diff and 0.5 < ratio < 1
+
+
+def test_the_reason_says_when_a_strong_link_does_not_join_clusters():
+    text = store.Link(1, "text", "1", "2", 0.95, "strong", "nearly the same advert text",
+                      "auto", {"similarity": 0.95, "threshold": 0.6})
+    assert "Similar advert text does not join clusters" in link_reason_html(text)
+    phone = store.Link(2, "phone", "1", "2", 1.0, "strong", "both show +90 501 234 56 78",
+                       "auto", {"values": ["+905012345678"]})
+    assert "join" not in link_reason_html(phone)
