@@ -3,43 +3,19 @@ right-to-left numbers, a "+" moved to the end of a lone group, two numbers on on
 rest of a line in another block, and the counts under a post that are no contact.
 
 Every number is phonenumbers' example mobile number for its region with the last digits
-varied, so none belongs to anyone.
+varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 """
 
 from __future__ import annotations
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
-
-from analysis.ocr import OcrResult, OcrWord
+from analysis.ocr import OcrResult
 from analysis.selectors import find_selectors_in_ocr, region_hints
-
-
-def e164(region: str, last: str) -> str:
-    ex = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
-    national = str(ex.national_number)
-    num = phonenumbers.parse(f"+{ex.country_code}{national[: -len(last)]}{last}", None)
-    assert phonenumbers.is_valid_number(num)
-    return phonenumbers.format_number(num, PhoneNumberFormat.E164)
-
+from tests.analysis.ocr_fixtures import e164, ocr_of, phones
 
 EG = e164("EG", "02")  # +201001234502
 EG_A, EG_B = EG[3:5], EG[5:]  # "10", "01234502": "+20 10 01234502"
 LY = e164("LY", "26")  # +218912345626
 GR = e164("GR", "46")  # +306912345646
-
-
-def ocr_of(lines: list[tuple[int, int, list[str]]]) -> OcrResult:
-    """An OcrResult with one word box per word: each line is (block, top y, words)."""
-    words = []
-    for ln, (block, y, texts) in enumerate(lines, 1):
-        x = 10
-        for wn, text in enumerate(texts, 1):
-            words.append(OcrWord(text, 90.0, (x, y, x + 10 * len(text), y + 15), block, 1, ln,
-                                 wn))
-            x += 10 * len(text) + 8
-    text = "\n".join(" ".join(t) for _, _, t in lines)
-    return OcrResult(text, 90.0, words, "tesseract", "5", {}, None)
 
 
 def add_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
@@ -48,10 +24,6 @@ def add_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
            max(b[3] for b in boxes)]
     ocr.settings.setdefault("line_readings", []).append({"text": text, "box": box})
     return ocr
-
-
-def phones(ocr: OcrResult) -> list[str]:
-    return sorted(s.value for s in find_selectors_in_ocr(ocr) if s.kind == "phone")
 
 
 def test_rtl_number_wrapped_with_its_first_groups_in_visual_order():

@@ -3,25 +3,13 @@ wrapped number followed by another on the second line, a price line above a numb
 of counts under a post, stray one-digit groups, and second readings that share only a price.
 
 Every number is phonenumbers' example mobile number for its region with the last digits
-varied, so none belongs to anyone.
+varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 """
 
 from __future__ import annotations
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
-
-from analysis.ocr import OcrResult, OcrWord
-from analysis.selectors import find_selectors, find_selectors_in_ocr
-
-
-def e164(region: str, last: str) -> str:
-    ex = phonenumbers.example_number_for_type(region, PhoneNumberType.MOBILE)
-    national = str(ex.national_number)
-    num = phonenumbers.parse(f"+{ex.country_code}{national[: -len(last)]}{last}", None)
-    assert phonenumbers.is_valid_number(num)
-    return phonenumbers.format_number(num, PhoneNumberFormat.E164)
-
+from analysis.selectors import find_selectors
+from tests.analysis.ocr_fixtures import e164, ocr_of, phones
 
 LY = e164("LY", "26")  # +218912345626
 GR = e164("GR", "46")  # +306912345646
@@ -29,23 +17,6 @@ IQ = e164("IQ", "32")  # +9647912345632
 FR = e164("FR", "76")  # +33612345676
 MA = e164("MA", "10")  # +212650123410
 FR_NAT = e164("FR", "19")  # +33612345619, shown "06 12 34 56 19"
-
-
-def ocr_of(lines: list[tuple[int, int, list[str]]]) -> OcrResult:
-    """An OcrResult with one word box per word: each line is (block, top y, words)."""
-    words = []
-    for ln, (block, y, texts) in enumerate(lines, 1):
-        x = 10
-        for wn, text in enumerate(texts, 1):
-            words.append(OcrWord(text, 90.0, (x, y, x + 10 * len(text), y + 15), block, 1, ln,
-                                 wn))
-            x += 10 * len(text) + 8
-    text = "\n".join(" ".join(t) for _, _, t in lines)
-    return OcrResult(text, 90.0, words, "tesseract", "5", {}, None)
-
-
-def phones(ocr: OcrResult) -> list[str]:
-    return sorted(s.value for s in find_selectors_in_ocr(ocr) if s.kind == "phone")
 
 
 def test_wrapped_international_number_followed_by_a_national_one():
