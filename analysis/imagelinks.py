@@ -25,7 +25,11 @@ Linking a case is incremental (``LinkCache``, kept in the case's cache/ folder):
 visual words and features, and each verified region pair, are kept between runs, keyed by the
 media's SHA-256, the area's box and the verifier's version. A run with nothing new reuses the
 previous run's pairs outright; a run with new media describes only the new areas and verifies
-only pairs that involve a new or re-hashed area, reading every other verification back.
+only pairs that involve a new or re-hashed area, reading every other verification back. The
+candidate search is kept too (``search_candidates``): such a run searches only the hash
+candidates and visual-word pairs that involve a new or re-hashed area and reads the rest back;
+its hash candidates are exactly a full search's, its similar pairs differ only where adding
+areas moved the visual-word weights.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from evidence.case import Case
 from evidence.progress import CancelToken, ProgressCallback, check, report
 
 from . import features, retrieval
-from .hashing import ImageHashes, hamming_hex, hex_to_bytes, popcount
+from .hashing import ImageHashes, hex_to_bytes, popcount, to_words
 from .linking import item_order
 from .ndindex import HammingIndex
 
@@ -210,49 +214,116 @@ def _describe(a: RegionRecord, b: RegionRecord) -> str:
     return f"{what(a, 'this')} matches {what(b, 'that')}"
 
 
-def candidate_pairs(regions: list[RegionRecord],
-                    pdq_candidate: int = PDQ_CANDIDATE) -> list[Candidate]:
+def candidate_pairs(regions: list[RegionRecord], pdq_candidate: int = PDQ_CANDIDATE,
+                    new: np.ndarray | None = None) -> list[Candidate]:
     """Every two regions of different media within ``pdq_candidate`` PDQ bits, as they are or
-    through a dihedral variant (the nearer counts), with their pHash distance."""
+    through a dihedral variant (the nearer counts), with their pHash distance; then every
+    region pair where one matches a window (a part) of the other.
+
+    With ``new`` (one bool per region), only the pairs that involve at least one new region:
+    exactly the candidates of the full search that touch them, so candidates kept from an
+    earlier run for pairs of two old regions plus these are the full search's. Whole-area
+    candidates come first, then partial ones, each sorted by (i, j), so the order is the same
+    however the list was put together (``canonical_order``).
+    """
     if len(regions) < 2:
         return []
-    ids = np.arange(len(regions), dtype=np.int64)
+    if new is not None:
+        new = np.asarray(new, dtype=bool)
+        if new.shape != (len(regions),):
+            raise ValueError("One new-or-old flag is needed per region.")
+        if not new.any():
+            return []
+        if new.all():
+            new = None
+    return canonical_order(_whole_candidates(regions, pdq_candidate, new)
+                           + _window_candidates(regions, pdq_candidate, new))
+
+
+def canonical_order(candidates: list[Candidate]) -> list[Candidate]:
+    """Whole-area candidates before partial ones, each by (i, j): the order the pair finder
+    takes them in, which decides between equally good region pairs."""
+    return sorted(candidates, key=lambda c: (c.partial, c.i, c.j))
+
+
+def _media_numbers(regions: list[RegionRecord]) -> np.ndarray:
+    numbers: dict[str, int] = {}
+    return np.asarray([numbers.setdefault(r.media, len(numbers)) for r in regions],
+                      dtype=np.int64)
+
+
+def _hits(index_ids: np.ndarray, index_hex: list[str], query_hex: list[str], radius: int
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query row, index id, distance) of every query within ``radius`` of an indexed hash."""
+    if not index_hex or not query_hex:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     index = HammingIndex(256)
-    index.add(ids, hex_to_bytes([r.pdq for r in regions], 256))
-    found: dict[tuple[int, int], tuple[int, bool]] = {}
-    i_ids, j_ids, dists = index.pairs_within(pdq_candidate)
-    for i, j, d in zip(i_ids.tolist(), j_ids.tolist(), dists.tolist(), strict=True):
-        found[(min(i, j), max(i, j))] = (d, False)
-    # Mirrored and rotated copies: their dihedral variants against the originals.
-    var_rows, var_hex = [], []
-    for k, r in enumerate(regions):
-        for h in r.variants:
-            var_rows.append(k)
-            var_hex.append(h)
-    if var_hex:
-        q_rows, hits, dists = index.query(hex_to_bytes(var_hex, 256), pdq_candidate)
-        for q, j, d in zip(q_rows.tolist(), hits.tolist(), dists.tolist(), strict=True):
-            i = var_rows[q]
-            if i == j:
-                continue
-            key = (min(i, j), max(i, j))
-            if key not in found or found[key][0] > d:
-                found[key] = (d, True)
-    out = []
-    for (i, j), (pdq_d, transformed) in found.items():
-        a, b = regions[i], regions[j]
-        if a.media == b.media:
-            continue
-        ph = hamming_hex(a.phash, b.phash)
-        if transformed:
-            ph = min(ph, hamming_hex(a.phash_mirror, b.phash), hamming_hex(a.phash, b.phash_mirror))
-        out.append(Candidate(i, j, pdq_d, ph, transformed))
-    out += _window_candidates(regions, pdq_candidate)
-    return out
+    index.add(np.asarray(index_ids, dtype=np.int64), hex_to_bytes(index_hex, 256))
+    rows, ids, dists = index.query(hex_to_bytes(query_hex, 256), radius)
+    return rows, ids, dists.astype(np.int64)
 
 
-def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[Candidate]:
-    """Regions that match a part of another region: a crop, or a photo half off the screen."""
+def _whole_candidates(regions: list[RegionRecord], radius: int,
+                      new: np.ndarray | None) -> list[Candidate]:
+    """Whole-area candidates (all, or those touching a ``new`` region)."""
+    n = len(regions)
+    pdq = [r.pdq for r in regions]
+    var_owner = np.asarray([k for k, r in enumerate(regions) for _ in r.variants],
+                           dtype=np.int64)
+    var_hex = [h for r in regions for h in r.variants]
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = []  # (i, j, d, variant)
+    if new is None:
+        index = HammingIndex(256)
+        index.add(np.arange(n, dtype=np.int64), hex_to_bytes(pdq, 256))
+        i, j, d = index.pairs_within(radius)
+        parts.append((i, j, d.astype(np.int64), False))
+        if var_hex:
+            q, j, d = index.query(hex_to_bytes(var_hex, 256), radius)
+            parts.append((var_owner[q], j, d.astype(np.int64), True))
+    else:
+        # Every original against the new originals; every variant against the new originals;
+        # the old originals against the new regions' variants: each hit of the full search
+        # that touches a new region, some twice (harmless: the nearest is kept).
+        fresh = np.flatnonzero(new)
+        q, j, d = _hits(fresh, [pdq[k] for k in fresh], pdq, radius)
+        parts.append((q, j, d, False))
+        q, j, d = _hits(fresh, [pdq[k] for k in fresh], var_hex, radius)
+        parts.append((var_owner[q], j, d, True))
+        fresh_var = np.flatnonzero(new[var_owner]) if len(var_owner) else var_owner
+        old = np.flatnonzero(~new)
+        q, v, d = _hits(fresh_var, [var_hex[k] for k in fresh_var], [pdq[k] for k in old],
+                        radius)
+        parts.append((var_owner[v], old[q], d, True))
+    i = np.concatenate([p[0] for p in parts]).astype(np.int64)
+    j = np.concatenate([p[1] for p in parts]).astype(np.int64)
+    d = np.concatenate([p[2] for p in parts]).astype(np.int64)
+    variant = np.concatenate([np.full(len(p[0]), p[3]) for p in parts]).astype(bool)
+    media = _media_numbers(regions)
+    keep = media[i] != media[j]
+    i, j, d, variant = i[keep], j[keep], d[keep], variant[keep]
+    if len(i) == 0:
+        return []
+    lo, hi = np.minimum(i, j), np.maximum(i, j)
+    key = lo * n + hi
+    # The nearest hit of each pair; on a tie the pair as it is, not through a variant.
+    order = np.lexsort((variant, d, key))
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    lo, hi, d, variant = lo[first], hi[first], d[first], variant[first]
+    own = _phash_words([r.phash for r in regions])
+    mirrored = _phash_words([r.phash_mirror or r.phash for r in regions])
+    ph = popcount(own[lo] ^ own[hi]).astype(np.int64)
+    ph_flip = np.minimum(popcount(mirrored[lo] ^ own[hi]), popcount(own[lo] ^ mirrored[hi]))
+    ph = np.where(variant, np.minimum(ph, ph_flip), ph)
+    return [Candidate(a, b, dd, pp, tt)
+            for a, b, dd, pp, tt in zip(lo.tolist(), hi.tolist(), d.tolist(), ph.tolist(),
+                                        variant.tolist(), strict=True)]
+
+
+def _window_candidates(regions: list[RegionRecord], pdq_candidate: int,
+                       new: np.ndarray | None = None) -> list[Candidate]:
+    """Regions that match a part of another region: a crop, or a photo half off the screen
+    (all, or those touching a ``new`` region)."""
     win_rows, win_pdq, win_ph = [], [], []
     for k, r in enumerate(regions):
         for pdq, ph in r.windows:
@@ -261,8 +332,6 @@ def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[
             win_ph.append(ph)
     if not win_rows:
         return []
-    index = HammingIndex(256)
-    index.add(np.arange(len(win_rows), dtype=np.int64), hex_to_bytes(win_pdq, 256))
     # Each region as it is, and flipped (PDQ's two flip variants; which one is the left-right
     # mirror depends on the axis convention), so a mirrored crop finds the original's window.
     q_region, q_hex, q_flip = [], [], []
@@ -274,14 +343,28 @@ def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[
             q_region.append(k)
             q_hex.append(h)
             q_flip.append(True)
-    q_rows, hits, dists = index.query(hex_to_bytes(q_hex, 256), pdq_candidate)
+    win_owner = np.asarray(win_rows, dtype=np.int64)
+    q_owner = np.asarray(q_region, dtype=np.int64)
+    if new is None:
+        q_rows, hits, dists = _hits(np.arange(len(win_rows)), win_pdq, q_hex, pdq_candidate)
+    else:
+        # Every query against the new regions' windows; the new regions' queries against the
+        # old regions' windows: each hit of the full search that touches a new region, once.
+        fresh_w = np.flatnonzero(new[win_owner])
+        q1, h1, d1 = _hits(fresh_w, [win_pdq[k] for k in fresh_w], q_hex, pdq_candidate)
+        fresh_q = np.flatnonzero(new[q_owner])
+        old_w = np.flatnonzero(~new[win_owner])
+        w2, q2, d2 = _hits(fresh_q, [q_hex[k] for k in fresh_q], [win_pdq[k] for k in old_w],
+                           pdq_candidate)
+        q_rows = np.concatenate([q1, q2])
+        hits = np.concatenate([h1, old_w[w2]])
+        dists = np.concatenate([d1, d2])
     if len(q_rows) == 0:
         return []
     # Vectorised: at wide radii the hits run to millions.
-    media_no: dict[str, int] = {}
-    media = np.asarray([media_no.setdefault(r.media, len(media_no)) for r in regions])
-    i = np.asarray(q_region, dtype=np.int64)[q_rows]
-    j = np.asarray(win_rows, dtype=np.int64)[hits]
+    media = _media_numbers(regions)
+    i = q_owner[q_rows]
+    j = win_owner[hits]
     flip = np.asarray(q_flip, dtype=bool)[q_rows]
     keep = media[i] != media[j]
     i, j, flip, d, hits = i[keep], j[keep], flip[keep], dists[keep], hits[keep]
@@ -289,9 +372,11 @@ def _window_candidates(regions: list[RegionRecord], pdq_candidate: int) -> list[
     mirrored = _phash_words([r.phash_mirror or r.phash for r in regions])
     ph = popcount(np.where(flip, mirrored[i], own[i]) ^ _phash_words(win_ph)[hits]).astype(
         np.int64)
-    # The nearest window match of each region pair, by PDQ and pHash together.
+    # The nearest window match of each region pair, by PDQ and pHash together (d / 256 +
+    # ph / 64, in integers so ties are exact), then the smaller PDQ distance, then unflipped:
+    # a total order on what a candidate keeps, so the choice never depends on hit order.
     key = np.minimum(i, j) * len(regions) + np.maximum(i, j)
-    order = np.lexsort((d / 256 + ph / 64, key))
+    order = np.lexsort((flip, d, d + 4 * ph, key))
     first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
     return [Candidate(min(a, b), max(a, b), dd, pp, ff, True)
             for a, b, dd, pp, ff in zip(i[first].tolist(), j[first].tolist(),
@@ -349,23 +434,35 @@ def _verify_batch(verify: Verifier, pairs: list[tuple[RegionRecord, RegionRecord
 def similar_candidates(regions: list[RegionRecord],
                        similar: list[retrieval.SimilarPair]) -> list[Candidate]:
     """Candidates from pairs of areas that share visual words, with their hash distances."""
-    out = []
-    for p in similar:
-        a, b = regions[p.i], regions[p.j]
-        if a.media == b.media:
-            continue
-        if p.mirrored:
-            pdq = min([hamming_hex(a.pdq, b.pdq)] + [hamming_hex(a.pdq, h) for h in b.variants])
-            ph = min(hamming_hex(a.phash, b.phash_mirror), hamming_hex(a.phash_mirror, b.phash))
-        else:
-            pdq, ph = hamming_hex(a.pdq, b.pdq), hamming_hex(a.phash, b.phash)
-        out.append(Candidate(p.i, p.j, pdq, ph, p.mirrored, False, p.similarity))
-    return out
+    pairs = [p for p in similar if regions[p.i].media != regions[p.j].media]
+    if not pairs:
+        return []
+    # Vectorised: a case has tens of thousands of similar pairs.
+    i = np.asarray([p.i for p in pairs], dtype=np.int64)
+    j = np.asarray([p.j for p in pairs], dtype=np.int64)
+    mirror = np.asarray([p.mirrored for p in pairs], dtype=bool)
+    pdq = to_words(hex_to_bytes([r.pdq for r in regions], 256))
+    # Each area's seven variants; missing ones stand in as the area itself, which the
+    # distance as it is already counts.
+    variants = to_words(hex_to_bytes(
+        [(r.variants[v] if v < len(r.variants) else r.pdq) for r in regions for v in range(7)],
+        256)).reshape(len(regions), 7, -1)
+    d = popcount(pdq[i] ^ pdq[j]).sum(axis=1, dtype=np.int64)
+    d_var = popcount(pdq[i][:, None, :] ^ variants[j]).sum(axis=2, dtype=np.int64).min(axis=1)
+    own = _phash_words([r.phash for r in regions])
+    flipped = _phash_words([r.phash_mirror or r.phash for r in regions])
+    ph = popcount(own[i] ^ own[j]).astype(np.int64)
+    ph_mirror = np.minimum(popcount(own[i] ^ flipped[j]), popcount(flipped[i] ^ own[j]))
+    d = np.where(mirror, np.minimum(d, d_var), d)
+    ph = np.where(mirror, ph_mirror, ph)
+    return [Candidate(p.i, p.j, dd, pp, p.mirrored, False, p.similarity)
+            for p, dd, pp in zip(pairs, d.tolist(), ph.tolist(), strict=True)]
 
 
 def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | None = None,
                        verify: Verifier | None = None, max_verify: int = MAX_VERIFY,
-                       similar: list[retrieval.SimilarPair] | None = None
+                       similar: list[retrieval.SimilarPair] | None = None,
+                       candidates: list[Candidate] | None = None
                        ) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media that show the same photo.
 
@@ -376,11 +473,12 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
     strong when ``verify`` confirms them, weak when it is borderline, and dropped otherwise.
     ``verify`` may return None (the areas could not be compared): the candidate is dropped.
     ``verify`` may have a ``many(pairs)`` method that verifies a list of pairs at once.
+    ``candidates`` (``candidate_pairs`` over the same regions, within at least
+    ``candidate_radius``, in ``canonical_order``) saves searching for them again.
     """
     t = thresholds or Thresholds()
-    radius = max(t.pdq_candidate, t.pdq_partial)
-    if verify is not None:
-        radius = max(radius, t.pdq_verify, t.pdq_partial_verify)
+    if candidates is None:
+        candidates = candidate_pairs(regions, candidate_radius(t, verify is not None))
     best: dict[tuple[str, str], dict] = {}
 
     def keep(c: Candidate, band: str, v: features.Verification | None) -> None:
@@ -409,7 +507,7 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
                                          "min_inliers": features.MIN_INLIERS}
 
     queue: list[Candidate] = []
-    for c in candidate_pairs(regions, radius):
+    for c in candidates:
         band = t.band(c.pdq, c.phash, c.partial)
         if verify is None:
             if band is not None:
@@ -428,17 +526,17 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
               if (min(c.i, c.j), max(c.i, c.j)) not in queued]
     # Each source of candidates gets its own tries per media pair: three near hash
     # candidates that fail must not hide the one area pair the visual words found.
-    per_pair: dict[tuple[str, str], list[Candidate]] = defaultdict(list)
+    per_pair: dict[tuple[str, str], tuple[list[Candidate], list[Candidate]]] = {}
     for c in queue:
-        per_pair[tuple(sorted((regions[c.i].media, regions[c.j].media)))].append(c)
+        key = tuple(sorted((regions[c.i].media, regions[c.j].media)))
+        per_pair.setdefault(key, ([], []))[c.similarity is not None].append(c)
     done = 0
     for round_ in range(_TRIES_PER_PAIR):
         batch = []
-        for key, cands in per_pair.items():
+        for key, sources in per_pair.items():
             if key in best and best[key]["band"] == "strong":
                 continue
-            for source in (False, True):
-                mine = [c for c in cands if (c.similarity is not None) == source]
+            for mine in sources:
                 if round_ < min(len(mine), _TRIES_PER_PAIR):
                     batch.append(mine[round_])
         batch = batch[:max(0, max_verify - done)]
@@ -452,6 +550,12 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
             elif v is not None and v.borderline:
                 keep(c, "weak", v)
     return best
+
+
+def candidate_radius(t: Thresholds, verify: bool) -> int:
+    """The PDQ radius the hash candidates must be searched within for these thresholds."""
+    radius = max(t.pdq_candidate, t.pdq_partial)
+    return max(radius, t.pdq_verify, t.pdq_partial_verify) if verify else radius
 
 
 def area_key(r: RegionRecord) -> str:
@@ -484,6 +588,8 @@ class LinkStats:
     verified: int = 0  # region pairs verified in this run
     verify_cached: int = 0
     skipped: int = 0
+    candidate_areas: int = 0  # areas whose candidates were searched (all without a cache)
+    candidates_cached: int = 0  # hash candidates and similar pairs read back, not searched
     evicted: int = 0  # kept feature files dropped to hold the folder under FEATURES_MAX_BYTES
     seconds_words: float = 0.0
     seconds_candidates: float = 0.0
@@ -503,6 +609,8 @@ class LinkCache:
       ``FEATURES_MAX_BYTES`` by dropping the least recently used (described again if needed);
     - ``words.npz``: each area's visual words and the digest of its hashes;
     - ``verified.json``: each verified region pair's measurements, under the verifier version;
+    - ``candidates.npz``: the candidate search (hash candidates, similar pairs, each area's
+      K-th best similarity) by area key and hash digest, under ``candidates_version``;
     - ``result.json``: the last run's pairs, under a digest of everything they depend on.
 
     Every file is written whole and then renamed into place. A missing file is a first run; an
@@ -593,6 +701,39 @@ class LinkCache:
             mirrored=cat(mirrored),
             mirrored_ends=ends(mirrored) if keys else np.zeros(1, np.int64)))
 
+    def load_candidates(self, version: str) -> CandidateSearch | None:
+        """The candidate search kept by an earlier run, None when there is none made under
+        ``version`` (a first run, other thresholds or engines, an unreadable file)."""
+        def read(path: Path) -> CandidateSearch | None:
+            with np.load(path, allow_pickle=False) as z:
+                if str(z["version"]) != version:
+                    return None
+                out = CandidateSearch(z["keys"].tolist(), z["digests"].tolist(),
+                                      z["kth"].astype(np.float32), z["hash"].astype(np.int64),
+                                      z["similar"].astype(np.int64),
+                                      z["similarity"].astype(np.float64),
+                                      z["mirrored"].astype(bool))
+            n = len(out.keys)
+            if not (n == len(out.digests) == len(out.kth) and out.hash.ndim == 2
+                    and out.hash.shape[1] == 6 and out.similar.ndim == 2
+                    and out.similar.shape[1] == 2
+                    and len(out.similar) == len(out.similarity) == len(out.mirrored)
+                    and all(a.size == 0 or (a.min() >= 0 and a.max() < n)
+                            for a in (out.hash[:, :2], out.similar))):
+                raise ValueError("inconsistent candidate arrays")
+            return out
+
+        return self._read("candidates.npz", read)  # type: ignore[return-value]
+
+    def save_candidates(self, version: str, search: CandidateSearch) -> bool:
+        return self._write("candidates.npz", lambda out: np.savez(
+            out, version=np.str_(version), keys=np.asarray(search.keys, dtype=str),
+            digests=np.asarray(search.digests, dtype=str), kth=search.kth.astype(np.float32),
+            hash=search.hash.astype(np.int64).reshape(-1, 6),
+            similar=search.similar.astype(np.int64).reshape(-1, 2),
+            similarity=search.similarity.astype(np.float64),
+            mirrored=search.mirrored.astype(bool)))
+
     def load_verified(self) -> dict[str, features.Verification | None] | None:
         """Earlier verifications; None when there are none this verifier can use (a first
         run, another verifier version, an unreadable file)."""
@@ -618,6 +759,128 @@ def _words_version() -> str:
 def _pair_key(a: RegionRecord, b: RegionRecord) -> str:
     # Ordered as verified: b is the one tried mirrored, so (a, b) and (b, a) may differ.
     return f"{area_key(a)}|{area_key(b)}"
+
+
+@dataclass
+class CandidateSearch:
+    """A candidate search as kept between runs: areas by key and hash digest, each area's
+    K-th best visual-word similarity (``retrieval.Similarities.kth``), hash candidates as rows
+    (area a, area b, pdq, phash, transformed, partial) and similar pairs as rows (area a,
+    area b) with their similarity and mirrored flag; areas are positions in ``keys``."""
+
+    keys: list[str]
+    digests: list[str]
+    kth: np.ndarray
+    hash: np.ndarray
+    similar: np.ndarray
+    similarity: np.ndarray
+    mirrored: np.ndarray
+
+
+@dataclass
+class Candidates:
+    """The candidates of one run over a list of regions: hash candidates in
+    ``canonical_order``, similar pairs best first, and how much was searched anew."""
+
+    hash: list[Candidate]
+    similar: list[retrieval.SimilarPair]
+    kth: np.ndarray
+    searched_areas: int  # areas whose candidates were searched in this run
+    reused: int = 0  # hash candidates and similar pairs read back from the cache
+    seconds: float = 0.0
+
+
+# Bumped whenever the candidate search changes what it finds.
+CANDIDATES_VERSION = 1
+
+
+def candidates_version(radius: int, hash_engines: list[str]) -> str:
+    """Everything a kept candidate search depends on besides the areas' own hashes."""
+    return json.dumps([_CACHE_FORMAT, CANDIDATES_VERSION, radius, asdict(Thresholds()),
+                       _words_version(), retrieval.MIN_SIMILARITY, retrieval.TOP_K,
+                       retrieval.MAX_AREA_SHARE, retrieval._MIN_STOP_AREAS,
+                       sorted(hash_engines)])
+
+
+def search_candidates(regions: list[RegionRecord], words: list[retrieval.AreaWords | None],
+                      radius: int, cache: LinkCache | None = None, version: str = "",
+                      described: set[str] | None = None) -> Candidates:
+    """Hash candidates within ``radius`` and visual-word similar pairs of ``regions``.
+
+    Without ``cache`` everything is searched. With it (``version`` from
+    ``candidates_version``), the search kept by an earlier run is read back: an area is old
+    when it was there with the same hash digest and its words were not computed again in
+    this run (``described``, by area key); candidates of two old areas are reused, those of
+    areas gone or changed are dropped, and only pairs that involve a new area are searched.
+    The hash candidates are then exactly those of a full search. The similar pairs differ
+    from a full search only where visual-word weights moved: a pair of two old areas keeps
+    the similarity (and membership) of the run that found it, and an old area's side of
+    "among its ``TOP_K``" is judged with its K-th best similarity from that run
+    (``retrieval.similar_rows``). The new search is saved back to ``cache``.
+    """
+    started = time.perf_counter()
+    keys = [area_key(r) for r in regions]
+    digests = [_hash_key(r) for r in regions]
+    media = [r.media for r in regions]
+    if len(set(keys)) < len(keys):
+        cache = None  # two areas under one key cannot be told apart in a kept search
+    kept = cache.load_candidates(version) if cache is not None else None
+    old = np.zeros(len(regions), dtype=bool)
+    if kept is not None:
+        where = {k: (a, d) for a, (k, d) in enumerate(zip(kept.keys, kept.digests,
+                                                          strict=True))}
+        fresh = described or set()
+        at = np.full(len(kept.keys), -1, dtype=np.int64)
+        for pos, (k, d) in enumerate(zip(keys, digests, strict=True)):
+            found = where.get(k)
+            if found is not None and found[1] == d and k not in fresh:
+                old[pos] = True
+                at[found[0]] = pos
+    reused = 0
+    if not old.any():
+        rows = _candidate_rows(candidate_pairs(regions, radius))
+        sims = retrieval.similar_rows(words, media)
+    else:
+        assert kept is not None
+        new = ~old
+        # Kept candidates of two old areas, moved to the areas' current positions.
+        h = kept.hash
+        a, b = at[h[:, 0]], at[h[:, 1]]
+        both = (a >= 0) & (b >= 0)
+        carried = np.column_stack([np.minimum(a, b), np.maximum(a, b), h[:, 2:]])[both]
+        reused += len(carried)
+        rows = np.concatenate([carried, _candidate_rows(candidate_pairs(regions, radius,
+                                                                        new))])
+        rows = rows[np.lexsort((rows[:, 1], rows[:, 0], rows[:, 5]))]  # canonical_order
+        kth = np.full(len(regions), -1.0, dtype=np.float32)
+        kth[at[at >= 0]] = kept.kth[at >= 0]
+        sims = retrieval.similar_rows(words, media, np.flatnonzero(new), kth)
+        sa, sb = at[kept.similar[:, 0]], at[kept.similar[:, 1]]
+        both = (sa >= 0) & (sb >= 0)
+        similar = [retrieval.SimilarPair(min(x, y), max(x, y), s, bool(m))
+                   for x, y, s, m in zip(sa[both].tolist(), sb[both].tolist(),
+                                         kept.similarity[both].tolist(),
+                                         kept.mirrored[both].tolist(), strict=True)]
+        reused += len(similar)
+        sims.pairs = sorted(sims.pairs + similar, key=lambda p: (-p.similarity, p.i, p.j))
+    hash_cands = [Candidate(i, j, pdq, ph, bool(tr), bool(pa))
+                  for i, j, pdq, ph, tr, pa in rows.tolist()]
+    out = Candidates(hash_cands, sims.pairs, sims.kth, int((~old).sum()), reused)
+    unchanged = kept is not None and old.all() and len(kept.keys) == len(keys)
+    if cache is not None and not unchanged:
+        cache.save_candidates(version, CandidateSearch(
+            keys, digests, sims.kth, rows,
+            np.asarray([(p.i, p.j) for p in sims.pairs], dtype=np.int64).reshape(-1, 2),
+            np.asarray([p.similarity for p in sims.pairs], dtype=np.float64),
+            np.asarray([p.mirrored for p in sims.pairs], dtype=bool)))
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _candidate_rows(cands: list[Candidate]) -> np.ndarray:
+    """Hash candidates as int64 rows (i, j, pdq, phash, transformed, partial)."""
+    return np.asarray([(c.i, c.j, c.pdq, c.phash, c.transformed, c.partial) for c in cands],
+                      dtype=np.int64).reshape(-1, 6)
 
 
 class CaseVerifier:
@@ -727,7 +990,8 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
             stats.seconds_words = time.perf_counter() - t0
             verifier = CaseVerifier(case, features.FeatureCache(folder=folder), workers,
                                     tick=verify_tick)
-            pairs = _verified_pairs(regions, words, verifier, stats)
+            found = search_candidates(regions, words, candidate_radius(Thresholds(), True))
+            pairs = _verified_pairs(regions, found, verifier, stats)
         stats.seconds = time.perf_counter() - started
         return pairs
     store_ = LinkCache(case.cache_dir / "imagelinks")
@@ -761,7 +1025,10 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
         known, settled = {}, set()
     verifier = CaseVerifier(case, features.FeatureCache(folder=store_.features_dir), workers,
                             known, settled, verify_tick)
-    pairs = _verified_pairs(regions, words, verifier, stats)
+    radius = candidate_radius(Thresholds(), True)
+    found = search_candidates(regions, words, radius, store_,
+                              candidates_version(radius, _hash_engines(case)), set(todo))
+    pairs = _verified_pairs(regions, found, verifier, stats)
     current = set(keys)
     # Verifications first, words after: an area in words.npz is settled, so its pairs must
     # already be kept (a run stopped in between describes nothing again, only reads back).
@@ -777,6 +1044,12 @@ def find_image_pairs(case: Case, verify: bool = True, workers: int | None = None
     stats.warnings += store_.warnings
     stats.seconds = time.perf_counter() - started
     return pairs
+
+
+def _hash_engines(case: Case) -> list[str]:
+    """The hash engine versions of the case's current regions."""
+    return [v for (v,) in case.db.execute(
+        "SELECT DISTINCT engine_version FROM regions WHERE current = 1 ORDER BY 1")]
 
 
 def _ticker(progress: ProgressCallback | None, cancel: CancelToken | None, label: str
@@ -805,14 +1078,15 @@ def _prune_features(cache: features.FeatureCache, areas: list[tuple[str, tuple]]
             file.unlink(missing_ok=True)
 
 
-def _verified_pairs(regions: list[RegionRecord], words: list[retrieval.AreaWords | None],
-                    verifier: CaseVerifier, stats: LinkStats) -> dict[tuple[str, str], dict]:
+def _verified_pairs(regions: list[RegionRecord], found: Candidates, verifier: CaseVerifier,
+                    stats: LinkStats) -> dict[tuple[str, str], dict]:
     t0 = time.perf_counter()
-    similar = retrieval.similar_pairs(words, [r.media for r in regions])
     timed = _TimedVerifier(verifier)
-    pairs = pairs_from_regions(regions, verify=timed, similar=similar)
+    pairs = pairs_from_regions(regions, verify=timed, similar=found.similar,
+                               candidates=found.hash)
     stats.seconds_verify = timed.seconds
-    stats.seconds_candidates = time.perf_counter() - t0 - timed.seconds
+    stats.seconds_candidates = found.seconds + time.perf_counter() - t0 - timed.seconds
+    stats.candidate_areas, stats.candidates_cached = found.searched_areas, found.reused
     stats.verified, stats.verify_cached, stats.skipped = (verifier.verified, verifier.reused,
                                                           verifier.skipped)
     return pairs
@@ -910,6 +1184,8 @@ def update_image_links(case: Case, workers: int | None = None, incremental: bool
             "image_work": {"reused": stats.reused, "described": stats.described,
                            "verified": stats.verified, "verify_cached": stats.verify_cached,
                            "skipped": stats.skipped, "evicted": stats.evicted,
+                           "candidate_areas": stats.candidate_areas,
+                           "candidates_cached": stats.candidates_cached,
                            "seconds": round(stats.seconds, 2)},
             **({"warnings": stats.warnings} if stats.warnings else {})})
     return {"image": len(found)}

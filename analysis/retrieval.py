@@ -138,10 +138,24 @@ def _matrix(rows: list[np.ndarray], n_cols: int) -> sp.csr_matrix:
 
 
 def _normalised(m: sp.csr_matrix, idf: np.ndarray) -> sp.csr_matrix:
-    m = m.multiply(idf[None, :]).tocsr()
-    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    # Scaling the stored values directly: a broadcast multiply costs several times more.
+    m = m.copy()
+    m.data = m.data * idf[m.indices]
+    m.eliminate_zeros()
+    squares = m.copy()
+    squares.data = m.data * m.data
+    norms = np.sqrt(np.asarray(squares.sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
     return (sp.diags(1.0 / norms) @ m).tocsr()
+
+
+@dataclass
+class Similarities:
+    """The similar pairs of a run and each area's ``top_k``-th best similarity in its own row
+    (-1.0 when it has fewer partners), which a later run compares new partners with."""
+
+    pairs: list[SimilarPair]
+    kth: np.ndarray
 
 
 def similar_pairs(areas: Sequence[AreaWords | None], groups: Sequence[str] | None = None,
@@ -153,9 +167,36 @@ def similar_pairs(areas: Sequence[AreaWords | None], groups: Sequence[str] | Non
     Areas in the same group (``groups[i]``, the media they belong to) are never paired; areas
     given as None never pair.
     """
+    return similar_rows(areas, groups, None, None, min_similarity, top_k).pairs
+
+
+def similar_rows(areas: Sequence[AreaWords | None], groups: Sequence[str] | None = None,
+                 rows: Sequence[int] | np.ndarray | None = None,
+                 kth: np.ndarray | None = None, min_similarity: float = MIN_SIMILARITY,
+                 top_k: int = TOP_K) -> Similarities:
+    """``similar_pairs`` computed only for the areas at positions ``rows`` (all when None):
+    every pair that involves one of them, weighted over all ``areas``, best first.
+
+    A pair of a row area i and another area j is kept when j is among i's ``top_k``, as in
+    ``similar_pairs``, or when i's similarity seen from j reaches ``kth[j]``, the ``top_k``-th
+    best similarity j had when its own row was last computed: j's row is not computed again,
+    so that stands in for "i is among j's ``top_k``". With ``rows`` None this is exactly
+    ``similar_pairs``. The returned ``kth`` holds the rows' new values and ``kth`` elsewhere.
+    """
     n = len(areas)
-    if n < 2:
-        return []
+    if rows is None:
+        chosen = np.arange(n, dtype=np.int64)
+    else:
+        chosen = np.unique(np.asarray(rows, dtype=np.int64))
+        if len(chosen) and (chosen[0] < 0 or chosen[-1] >= n):
+            raise ValueError(f"Rows must be positions of the {n} areas given.")
+    others = len(chosen) < n
+    if others and (kth is None or len(kth) != n):
+        raise ValueError("The K-th best similarity of every area is needed for some rows.")
+    kth_out = (np.full(n, -1.0, dtype=np.float32) if kth is None
+               else np.asarray(kth, dtype=np.float32).copy())
+    if n < 2 or len(chosen) == 0:
+        return Similarities([], kth_out)
     cols = WORD_TABLES << WORD_BITS
     empty = np.zeros(0, dtype=np.int64)
     shown = _matrix([a.shown if a is not None else empty for a in areas], cols)
@@ -164,33 +205,55 @@ def similar_pairs(areas: Sequence[AreaWords | None], groups: Sequence[str] | Non
     idf = np.log((n + 1) / (df + 1)).astype(np.float32)
     idf[df > max(MAX_AREA_SHARE * n, _MIN_STOP_AREAS)] = 0.0
     xs, xm = _normalised(shown, idf), _normalised(mirrored, idf)
-    xs_t, xm_t = xs.T.tocsr(), xm.T.tocsr()
+    # For a few rows, products are taken as (all areas) x (rows' transpose): transposing the
+    # few rows costs nothing, transposing every area's vector costs as much as the rest.
+    xs_t, xm_t = (xs.T.tocsr(), xm.T.tocsr()) if not others else (None, None)
     if groups is None:
         group = np.arange(n)
     else:
         numbers: dict[str, int] = {}
         group = np.asarray([numbers.setdefault(g, len(numbers)) for g in groups])
+    is_row = np.zeros(n, dtype=bool)
+    is_row[chosen] = True
     best: dict[tuple[int, int], tuple[float, bool]] = {}
+
+    def offer(i: int, j: int, s: float, mirror: bool) -> None:
+        if s < min_similarity or s <= 0.0:
+            return  # sharing no weighted word is no candidate at any threshold
+        key = (min(i, j), max(i, j))
+        if key not in best or best[key][0] < s:
+            best[key] = (s, mirror)
+
     block = max(1, _BLOCK_CELLS // n)
     k = min(top_k, n - 1)
-    for start in range(0, n, block):
-        stop = min(n, start + block)
-        plain = (xs[start:stop] @ xs_t).toarray()
-        flip = (xs[start:stop] @ xm_t).toarray()
+    for start in range(0, len(chosen), block):
+        block_rows = chosen[start:start + block]
+        if others:
+            part_t = xs[block_rows].T.tocsr()
+            plain = (xs @ part_t).T.toarray()
+            flip = (xm @ part_t).T.toarray()
+        else:
+            part = xs[start:start + len(block_rows)]
+            plain = (part @ xs_t).toarray()
+            flip = (part @ xm_t).toarray()
         sims = np.maximum(plain, flip)
-        rows = np.arange(start, stop)
-        sims[group[rows][:, None] == group[None, :]] = -1.0
-        top = np.argpartition(-sims, k - 1, axis=1)[:, :k] if k < n else np.tile(
-            np.arange(n), (stop - start, 1))
+        same = group[block_rows][:, None] == group[None, :]
+        sims[same] = -1.0
+        top = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        kth_out[block_rows] = np.take_along_axis(sims, top, axis=1).min(axis=1)
         for r, row in enumerate(top):
-            i = start + r
+            i = int(block_rows[r])
             for j in row.tolist():
-                s = float(sims[r, j])
-                if s < min_similarity or s <= 0.0:
-                    continue  # sharing no weighted word is no candidate at any threshold
-                key = (min(i, j), max(i, j))
-                if key not in best or best[key][0] < s:
-                    best[key] = (s, bool(flip[r, j] > plain[r, j]))
+                offer(i, j, float(sims[r, j]), bool(flip[r, j] > plain[r, j]))
+        if not others:
+            continue
+        # Seen from j (not a row): j's words against i's words and i's mirror image.
+        back = (xs @ xm[block_rows].T.tocsr()).T.toarray()
+        seen = np.maximum(plain, back)
+        seen[same] = -1.0
+        r_idx, j_idx = np.nonzero((seen >= kth[None, :]) & ~is_row[None, :])
+        for r, j in zip(r_idx.tolist(), j_idx.tolist(), strict=True):
+            offer(int(block_rows[r]), j, float(seen[r, j]), bool(back[r, j] > plain[r, j]))
     out = [SimilarPair(i, j, round(s, 5), m) for (i, j), (s, m) in best.items()]
     out.sort(key=lambda p: (-p.similarity, p.i, p.j))
-    return out
+    return Similarities(out, kth_out)
