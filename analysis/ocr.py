@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 4
+RECIPE_VERSION = 5
 
 LANG_NAMES = {
     "eng": "English",
@@ -558,6 +558,7 @@ def ocr_image(
     if any(c in have for c in ("ara", "fas")):
         extra = _reread_eastern_digits(prepared, scale, result)
         extra += _contact_shape_readings(prepared, scale, result)
+        extra += _contact_line_shape_readings(prepared, scale, result)
     if "eng" in installed and len(have) > 1:
         extra += _reread_number_lines(prepared, scale, result, deadline, tmp_dir)
     if extra or len(have) > 1:
@@ -679,6 +680,7 @@ def _read_batch(pages: list[_Page], have: list[str], installed: frozenset[str],
         for k, p in enumerate(pages):
             extras[k] = _reread_eastern_digits(p.prepared, p.scale, results[k])
             extras[k] += _contact_shape_readings(p.prepared, p.scale, results[k])
+            extras[k] += _contact_line_shape_readings(p.prepared, p.scale, results[k])
     if "eng" in installed and len(have) > 1:
         jobs = [(k, job) for k, p in enumerate(pages)
                 for job in _number_line_jobs(p.prepared, p.scale, results[k])]
@@ -860,6 +862,93 @@ def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResu
     return out
 
 
+# A token the first pass made of Eastern digits it could not read: Latin letters ("Yrtotot" for
+# "٢٣٤٥٩٥٩"), or digits of two scripts in one word ("۰۷۹۱۲۳2۵۱۳۲"). No Arabic letter in it.
+_MIXED_DIGITS = re.compile("(?=.*[0-9])(?=.*[\u0660-\u0669\u06f0-\u06f9])")
+# A Latin number as the first pass read it ("+212-6-50-12-36-20", "93+"): not garbage.
+_LATIN_NUMBER = re.compile(r"^[+(]?[0-9][0-9().\-/]*\+?$")
+# Shape readings of such tokens must be sure of every digit (``_sure``): the best digit of
+# each blob this much closer than the next best other digit (a small "٢" taken for "٣" was
+# 0.025 from it) unless the first pass read that digit too, and no blob far from its digit.
+_LINE_SHAPE_MAX_DISTANCE = 0.3
+_LINE_SHAPE_MIN_MARGIN = 0.05
+
+
+def _garbled_digits(text: str) -> bool:
+    text = text.translate(_BIDI_MARKS).strip(".,:;()")
+    if not text or _ARABIC_LETTER.search(text) or _LATIN_NUMBER.match(text):
+        return False
+    if _ALL_EASTERN.match(text):
+        return True  # part of the number; read with the rest so every group is sure
+    return bool(_LATIN_LETTER.search(text) or _MIXED_DIGITS.match(text)
+                or _EASTERN_RE.search(text))
+
+
+def _sure(read: DigitShapeReading, word: OcrWord) -> bool:
+    """Every digit of a shape reading is sure: by its margin over the next best digit, or,
+    where the margin is small (at 10 px "٢", "٣" and "٤" are 0.03 apart), because the first
+    pass read the same digit there in a word of as many digits (whatever their script)."""
+    digits = read.text.replace(" ", "")
+    tesseract = "".join(EASTERN_DIGITS.get(ch, ch) for ch in word.text if ch.isdigit())
+    agree = len(tesseract) == len(digits)
+    return all(m >= _LINE_SHAPE_MIN_MARGIN or (agree and tesseract[k] == digits[k])
+               for k, m in enumerate(read.margins))
+
+
+def _contact_line_shape_readings(prepared: Image.Image, scale: float, result: OcrResult
+                                 ) -> list[dict]:
+    """Read by digit shape the garbled tokens right after an Arabic-script contact word in its
+    own right-to-left line ("+212-6-50-12-36-20 Yrtotot İsa3 للاستفسار": the number after
+    the word came back as Latin letters). The tokens left of the contact word, up to a word of
+    Arabic letters or a Latin number, are read one by one over the line's height, touching
+    digits cut apart; the reading is taken only when every digit is sure (``_sure``) and no
+    blob is far from its digit, there are at least eight digits, and the digits differ from
+    the first pass's. The groups are given right to left, as the line reads; the first pass's
+    words are left as they were."""
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in result.words:
+        grouped.setdefault((w.block, w.par, w.line), []).append(w)
+    out = []
+    for words in grouped.values():
+        line_box = _union(words)
+        by_x = sorted(words, key=lambda w: w.box[0])
+        persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ" for w in words for ch in w.text)
+        base = 0x06F0 if persian else 0x0660
+        for k, word in enumerate(by_x):
+            if not (_ARABIC_LETTER.search(word.text) and _contact_word(word.text)):
+                continue
+            run: list[OcrWord] = []
+            for other in reversed(by_x[:k]):
+                if not _garbled_digits(other.text):
+                    break
+                run.append(other)  # right to left: the order the line reads in
+            if not run:
+                continue
+            groups = []
+            for w in run:
+                # The word's width over the line's height, unpadded: a pad takes in the foot
+                # of the next glyph ("İsa3" beside the contact word).
+                x0, y0, x1, y1 = (round(v * scale) for v in
+                                  (w.box[0], line_box[1], w.box[2], line_box[3]))
+                box = (max(0, x0), max(0, y0), min(prepared.width, x1), min(prepared.height, y1))
+                if box[2] - box[0] < 4 or box[3] - box[1] < 6:
+                    break
+                read = match_digit_shapes(prepared.crop(box), split=True)
+                if read is None or read.worst > _LINE_SHAPE_MAX_DISTANCE or not _sure(read, w):
+                    break
+                groups += reversed(read.text.split())
+            else:
+                digits = "".join(groups)
+                first = "".join(EASTERN_DIGITS.get(ch, ch) for w in run for ch in w.text
+                                if ch.isdigit())
+                if len(digits) < 8 or digits == first:
+                    continue
+                text = " ".join("".join(chr(base + int(d)) for d in g) for g in groups)
+                out.append({"text": text, "box": _union(run),
+                            "first_pass": " ".join(w.text for w in words)})
+    return out
+
+
 def _after_contact_box(boxes: list[list[int]], i: int, below: int | None
                        ) -> tuple[list[int], list[int]]:
     """The region to read after the contact word of line ``i`` (the row below, as wide as the
@@ -963,6 +1052,29 @@ def read_digit_shapes(image: Image.Image, latin: bool = False) -> tuple[str, flo
     None when the crop holds no ink. Digits are given left to right; a gap as wide as a space,
     and a dash between groups, are given as a space. With ``latin`` the crop is matched to the
     Latin digits of the bundled Noto Sans instead, to tell which of the two it holds."""
+    read = match_digit_shapes(image, latin)
+    return None if read is None else (read.text, read.worst)
+
+
+@dataclass
+class DigitShapeReading:
+    """What ``match_digit_shapes`` read: the ASCII digits (groups parted by spaces), the worst
+    distance of a blob to its digit, and the least margin of a blob's digit over the next
+    best other digit (how sure the least sure choice was)."""
+
+    text: str
+    worst: float
+    margin: float
+    margins: tuple[float, ...] = ()  # of each digit of ``text``, in order
+
+
+def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = False
+                       ) -> DigitShapeReading | None:
+    """``read_digit_shapes`` with the margin of each choice: how much closer each blob is to
+    its digit than to the nearest other digit (in either digit set or font), the least of
+    them reported. A blob as close to two digits is a guess whatever its distance. With
+    ``split``, a blob that matches no digit well may be read as two touching digits
+    (``_rank_blob``)."""
     shapes = _digit_shapes(latin)
     arr = np.asarray(image.convert("L"))
     if not shapes or arr.size == 0 or arr.min() == arr.max():
@@ -1009,7 +1121,7 @@ def read_digit_shapes(image: Image.Image, latin: bool = False) -> tuple[str, flo
     full = max(b[2] for b in kept) - top
     if full < 6:
         return None
-    digits, worst = [], 0.0
+    digits, worst, margin, margins = [], 0.0, float("inf"), []
     right = None
     for blob in sorted(blobs, key=lambda b: b[0]):
         x, y0, y1, mask = blob
@@ -1021,17 +1133,59 @@ def read_digit_shapes(image: Image.Image, latin: bool = False) -> tuple[str, flo
         if right is not None and x - right > _SPACE_GAP * full and digits[-1] != " ":
             digits.append(" ")
         right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
-        bitmap, h, w = _normalise_shape(mask)
-        rh, rw, rc = h / full, w / full, ((y0 + y1 - 1) / 2 - top) / full
-        dist, digit = min(
-            (float(np.abs(bitmap - b).mean()) + 0.5 * abs(rh - th) + 0.3 * abs(rw - tw)
-             + 0.3 * abs(rc - tc), d)
-            for d, b, th, tw, tc in shapes
-        )
-        digits.append(digit)
-        worst = max(worst, dist)
+        for ranked in _rank_blob(mask, y0 - top, full, shapes, 1 if split else 0):
+            dist, digit = ranked[0]
+            digits.append(digit)
+            worst = max(worst, dist)
+            margins.append(ranked[1][0] - dist if len(ranked) > 1 else float("inf"))
+            margin = min(margin, margins[-1])
     text = "".join(digits).strip()
-    return (text, worst) if text else None
+    return DigitShapeReading(text, worst, margin, tuple(margins)) if text else None
+
+
+def _rank_one(mask: np.ndarray, y0: int, full: float,
+              shapes: tuple[tuple[str, np.ndarray, float, float, float], ...]
+              ) -> list[tuple[float, str]]:
+    """(distance, digit) of every digit to one blob, nearest first; ``y0`` is the blob's top
+    below the top of the digits and ``full`` their height."""
+    bitmap, h, w = _normalise_shape(mask)
+    rh, rw, rc = h / full, w / full, (y0 + (h - 1) / 2) / full
+    best: dict[str, float] = {}
+    for d, b, th, tw, tc in shapes:
+        dist = (float(np.abs(bitmap - b).mean()) + 0.5 * abs(rh - th) + 0.3 * abs(rw - tw)
+                + 0.3 * abs(rc - tc))
+        best[d] = min(dist, best.get(d, dist))
+    return sorted((dist, d) for d, dist in best.items())
+
+
+def _rank_blob(mask: np.ndarray, y0: int, full: float,
+               shapes: tuple[tuple[str, np.ndarray, float, float, float], ...], depth: int
+               ) -> list[list[tuple[float, str]]]:
+    """The ranked digits of a blob, or, with ``depth`` left, of the two pieces it is cut into
+    when it matches no digit well and two pieces match better: small compact digits touch
+    ("٩١" and "٢٣" come out as one blob at 10 px). The cut is tried at every column of the
+    middle half of the blob."""
+    ranked = _rank_one(mask, y0, full, shapes)
+    h, w = mask.shape
+    if depth <= 0 or ranked[0][0] <= _LINE_SHAPE_MAX_DISTANCE or w < 0.6 * full:
+        return [ranked]
+    best: tuple[float, list[list[tuple[float, str]]]] | None = None
+    for cut in range(max(2, w // 4), min(w - 2, w - w // 4) + 1):
+        parts = []
+        for piece in (mask[:, :cut], mask[:, cut:]):
+            rows = np.flatnonzero(piece.any(axis=1))
+            cols = np.flatnonzero(piece.any(axis=0))
+            if rows.size == 0 or piece.sum() < 3:
+                break
+            piece = piece[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
+            parts += _rank_blob(piece, y0 + int(rows[0]), full, shapes, depth - 1)
+        else:
+            score = max(p[0][0] for p in parts)
+            if best is None or score < best[0]:
+                best = (score, parts)
+    if best is None or best[0] >= ranked[0][0]:
+        return [ranked]
+    return best[1]
 
 
 def _dash(mask: np.ndarray, typical: int) -> bool:
