@@ -486,12 +486,20 @@ def _verify_chunk(task: tuple[str | None, list[tuple[str, tuple | None, str, tup
     folder, jobs = task
     if _worker_cache is None or str(_worker_cache.folder) != str(folder):
         _worker_cache = FeatureCache(max_areas=_WORKER_AREAS, folder=folder)
+    return _verify_jobs(_worker_cache, jobs)
+
+
+def _verify_jobs(cache: FeatureCache, jobs: list[tuple[str, tuple | None, str, tuple | None]],
+                 tick: Callable[[int], None] | None = None) -> list[Verification | None]:
+    """``verify_features`` for each job in order; None where an area could not be read."""
     out: list[Verification | None] = []
     for path_a, box_a, path_b, box_b in jobs:
         try:
-            out.append(verify_features(_worker_cache, path_a, box_a, path_b, box_b))
+            out.append(verify_features(cache, path_a, box_a, path_b, box_b))
         except FeatureError:
             out.append(None)
+        if tick is not None:
+            tick(1)
     return out
 
 
@@ -508,16 +516,7 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
     jobs = [(str(a[0]), tuple(a[1]) if a[1] is not None else None,
              str(b[0]), tuple(b[1]) if b[1] is not None else None) for a, b in pairs]
     if workers <= 1 or len(jobs) < _POOL_MIN_PAIRS:
-        cache = cache if cache is not None else FeatureCache()
-        out: list[Verification | None] = []
-        for path_a, box_a, path_b, box_b in jobs:
-            try:
-                out.append(verify_features(cache, path_a, box_a, path_b, box_b))
-            except FeatureError:
-                out.append(None)
-            if tick is not None:
-                tick(1)
-        return out
+        return _verify_jobs(cache if cache is not None else FeatureCache(), jobs, tick)
     # Sorted by first area so a chunk shares areas; results are put back in the given order.
     order = sorted(range(len(jobs)), key=lambda k: (jobs[k][0], jobs[k][1] or (), k))
     size = max(8, min(256, len(jobs) // (workers * 8) or 8))
