@@ -35,6 +35,20 @@ def ocr_of(lines: list[tuple[int, int, list[str]]]) -> OcrResult:
     return OcrResult(text, 90.0, words, "tesseract", "5", {}, None)
 
 
+def ocr_result(lines: list[list[str]]) -> OcrResult:
+    """An OcrResult as ocr_image builds it: one word box per word, 20 px per line."""
+    return ocr_of([(1, ln * 20, line) for ln, line in enumerate(lines, 1)])
+
+
+def with_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
+    """``ocr`` with a second reading of its line ``line`` (as the English line pass adds)."""
+    boxes = [w.box for w in ocr.words if w.line == line]
+    box = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+           max(b[3] for b in boxes)]
+    ocr.settings.setdefault("line_readings", []).append({"text": text, "box": box})
+    return ocr
+
+
 def phones(ocr: OcrResult) -> list[str]:
     """The phone numbers found in ``ocr``, sorted."""
     return sorted(s.value for s in find_selectors_in_ocr(ocr) if s.kind == "phone")

@@ -12,6 +12,7 @@ from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from analysis.ocr import OcrResult, OcrWord
 from analysis.selectors import DEFAULT_REGIONS, Selector, find_selectors, find_selectors_in_ocr
+from tests.analysis.ocr_fixtures import ocr_result, with_second_reading
 
 AR = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -178,19 +179,6 @@ def test_bad_input_is_a_clear_error():
 # -- OCR mending ---------------------------------------------------------------------------
 
 
-def ocr_result(lines: list[list[str]]) -> OcrResult:
-    """An OcrResult as ocr_image builds it: one word box per word, 20 px per line."""
-    words = []
-    for ln, line in enumerate(lines, 1):
-        x = 10
-        for wn, text in enumerate(line, 1):
-            words.append(OcrWord(text, 90.0, (x, ln * 20, x + 10 * len(text), ln * 20 + 15),
-                                 1, 1, ln, wn))
-            x += 10 * len(text) + 8
-    text = "\n".join(" ".join(line) for line in lines)
-    return OcrResult(text, 90.0, words, "tesseract", "5", {}, None)
-
-
 def phones(sels: list[Selector]) -> list[str]:
     return [s.value for s in sels if s.kind == "phone"]
 
@@ -292,14 +280,6 @@ def test_ocr_rtl_groups_with_dashes_beat_a_national_reading_of_part():
             if s.kind == "phone"]
     assert [(s.value, s.note) for s in sels] == [(ly, "digit groups read in visual order")]
     assert phones(plain) == [ly]  # the trailing plus alone marks visual order
-
-
-def with_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
-    boxes = [w.box for w in ocr.words if w.line == line]
-    box = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-           max(b[3] for b in boxes)]
-    ocr.settings.setdefault("line_readings", []).append({"text": text, "box": box})
-    return ocr
 
 
 def test_ocr_second_reading_replaces_a_national_misreading_of_its_line():

@@ -17,6 +17,7 @@ from analysis.selectors import (
     resolve_case_regions,
     seen_in_international_form,
 )
+from tests.analysis.ocr_fixtures import ocr_result
 
 
 def example(region: str, last: str) -> tuple[str, str, str]:
@@ -105,20 +106,6 @@ def test_bad_input_is_a_clear_error():
         resolve_case_regions([phone(FR[1])], ["XX"])
 
 
-def _ocr(lines: list[list[str]]):
-    from analysis.ocr import OcrResult, OcrWord
-
-    words = []
-    for ln, line in enumerate(lines, 1):
-        x = 10
-        for wn, text in enumerate(line, 1):
-            words.append(OcrWord(text, 90.0, (x, ln * 20, x + 10 * len(text), ln * 20 + 15),
-                                 1, 1, ln, wn))
-            x += 10 * len(text) + 8
-    return OcrResult("\n".join(" ".join(line) for line in lines), 90.0, words, "tesseract", "5",
-                     {}, None)
-
-
 IT = example("IT", "52")  # "312 345 6852": no trunk 0
 
 
@@ -126,11 +113,11 @@ def test_wrapped_number_without_trunk_zero_is_mended_only_when_the_case_confirms
     from analysis.selectors import CONFIRMED_NOTE, find_selectors_in_ocr
 
     first, *rest = IT[1].split()
-    ocr = _ocr([["Départ", "lundi.", "Infos", first], [*rest, "Sea", "Star"]])
+    ocr = ocr_result([["Départ", "lundi.", "Infos", first], [*rest, "Sea", "Star"]])
     assert IT[0] not in [s.value for s in find_selectors_in_ocr(ocr)]
     assert IT[0] not in [s.value for s in find_selectors_in_ocr(ocr, confirmed={FR[0]})]
     mended = [s for s in find_selectors_in_ocr(ocr, confirmed={IT[0]}) if s.value == IT[0]]
     assert len(mended) == 1 and CONFIRMED_NOTE in mended[0].note
     # A price and a year mend to no confirmed number.
-    price = _ocr([["Prix", "3500"], ["2026", "places"]])
+    price = ocr_result([["Prix", "3500"], ["2026", "places"]])
     assert [s for s in find_selectors_in_ocr(price, confirmed={IT[0]}) if s.kind == "phone"] == []

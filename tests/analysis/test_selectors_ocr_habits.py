@@ -8,22 +8,13 @@ varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 
 from __future__ import annotations
 
-from analysis.ocr import OcrResult
 from analysis.selectors import find_selectors_in_ocr, region_hints
-from tests.analysis.ocr_fixtures import e164, ocr_of, phones
+from tests.analysis.ocr_fixtures import e164, ocr_of, phones, with_second_reading
 
 EG = e164("EG", "02")  # +201001234502
 EG_A, EG_B = EG[3:5], EG[5:]  # "10", "01234502": "+20 10 01234502"
 LY = e164("LY", "26")  # +218912345626
 GR = e164("GR", "46")  # +306912345646
-
-
-def add_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
-    boxes = [w.box for w in ocr.words if w.line == line]
-    box = [min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
-           max(b[3] for b in boxes)]
-    ocr.settings.setdefault("line_readings", []).append({"text": text, "box": box})
-    return ocr
 
 
 def test_rtl_number_wrapped_with_its_first_groups_in_visual_order():
@@ -49,14 +40,14 @@ def test_lone_group_with_a_trailing_plus_is_international():
     assert phones(ocr) == [EG]
     # A second reading that garbled it into a national number does not overrule it (its
     # national number is still added: the second reading shares digits with the line).
-    add_second_reading(ocr, 1, '"12610.01234800 puss Jota!')
+    with_second_reading(ocr, 1, '"12610.01234800 puss Jota!')
     assert EG in phones(ocr)
 
 
 def test_second_reading_restores_an_international_number_the_first_pass_cut_short():
     ocr = ocr_of([(1, 20, ["اتصل"]), (1, 40, ["2", "20+"])])
     assert phones(ocr) == []
-    add_second_reading(ocr, 2, f"\u201c{EG}")
+    with_second_reading(ocr, 2, f"\u201c{EG}")
     assert phones(ocr) == [EG]
 
 
@@ -64,11 +55,11 @@ def test_second_reading_finds_an_international_number_the_first_pass_dropped():
     ma = e164("MA", "20")
     dotted = ".".join([ma[:4], ma[4], ma[5:7], ma[7:9], ma[9:11], ma[11:]])
     ocr = ocr_of([(1, 20, ["للاستفسار"]), (1, 40, ["0", f"{LY[4:6]}-{LY[6:]}"])])
-    add_second_reading(ocr, 2, f"{LY[4:6]}-{LY[6:]} {dotted}")
+    with_second_reading(ocr, 2, f"{LY[4:6]}-{LY[6:]} {dotted}")
     assert ma in phones(ocr)
     # A national number in a second reading must still share digits with the first pass.
     ocr = ocr_of([(1, 20, ["للاستفسار"]), (1, 40, ["0", "يورو"])])
-    add_second_reading(ocr, 2, "jLuduwW 9393 7500")
+    with_second_reading(ocr, 2, "jLuduwW 9393 7500")
     assert phones(ocr) == []
 
 
