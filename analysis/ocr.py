@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 5
+RECIPE_VERSION = 6
 
 LANG_NAMES = {
     "eng": "English",
@@ -559,6 +559,7 @@ def ocr_image(
         extra = _reread_eastern_digits(prepared, scale, result)
         extra += _contact_shape_readings(prepared, scale, result)
         extra += _contact_line_shape_readings(prepared, scale, result)
+        extra += _below_contact_shape_readings(prepared, scale, result)
     if "eng" in installed and len(have) > 1:
         extra += _reread_number_lines(prepared, scale, result, deadline, tmp_dir)
     if extra or len(have) > 1:
@@ -681,6 +682,7 @@ def _read_batch(pages: list[_Page], have: list[str], installed: frozenset[str],
             extras[k] = _reread_eastern_digits(p.prepared, p.scale, results[k])
             extras[k] += _contact_shape_readings(p.prepared, p.scale, results[k])
             extras[k] += _contact_line_shape_readings(p.prepared, p.scale, results[k])
+            extras[k] += _below_contact_shape_readings(p.prepared, p.scale, results[k])
     if "eng" in installed and len(have) > 1:
         jobs = [(k, job) for k, p in enumerate(pages)
                 for job in _number_line_jobs(p.prepared, p.scale, results[k])]
@@ -949,6 +951,148 @@ def _contact_line_shape_readings(prepared: Image.Image, scale: float, result: Oc
     return out
 
 
+# A compact Eastern number on the row below a contact word is read only when it has at least
+# this many digits and starts with "0" (a trunk 0 or "00"): a space the segmenting missed puts
+# the number's last group first (groups stand right to left), and that seldom starts with 0.
+_BELOW_MIN_DIGITS = 8
+_BELOW_MAX_DIGITS = 15
+# The Eastern zero is a dot of a few pixels: its shape matches poorly (0.4 at 10 px) but no
+# other digit comes near it. Such a blob is sure by a wide margin alone.
+_DOT_MAX_DISTANCE = 0.45
+_DOT_MIN_MARGIN = 0.3
+
+
+# A close digit is also sure when a sure blob of the same digit in the same piece looks like
+# it: the same glyph at the same size in the same row is a far better template than the font
+# drawn at 80 px. At 10 px a "٢" and a "٣" of one row were 0.149 apart, one "۴" from another
+# 0.064 (and 0.237 from a "۲").
+_EXEMPLAR_MAX_DISTANCE = 0.1
+_EXEMPLAR_MIN_MARGIN = 0.05
+
+
+def _sure_blobs(read: DigitShapeReading) -> bool:
+    """Every digit of a shape reading with no first-pass word to agree is sure: near its shape
+    and clear of the next best digit, or a zero's dot far from every other digit, or close to
+    a sure blob of the same digit in the reading and clear of the sure blobs of the others."""
+    digits = read.text.replace(" ", "")
+    n = len(digits)
+    if len(read.distances) != n or len(read.margins) != n or len(read.features) != n:
+        return False
+    clear = [(dist <= _LINE_SHAPE_MAX_DISTANCE and margin >= _LINE_SHAPE_MIN_MARGIN)
+             or (d == "0" and dist <= _DOT_MAX_DISTANCE and margin >= _DOT_MIN_MARGIN)
+             for d, dist, margin in zip(digits, read.distances, read.margins, strict=True)]
+    for k in range(n):
+        if clear[k]:
+            continue
+        if read.distances[k] > _LINE_SHAPE_MAX_DISTANCE:
+            return False
+        near = {}
+        for j in range(n):
+            if j != k and clear[j]:
+                gap = _feature_distance(read.features[k], read.features[j])
+                near[digits[j]] = min(gap, near.get(digits[j], gap))
+        same = near.pop(digits[k], None)
+        if (same is None or same > _EXEMPLAR_MAX_DISTANCE
+                or any(other - same < _EXEMPLAR_MIN_MARGIN for other in near.values())):
+            return False
+    return True
+
+
+def _ink_runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of every run of True in a 1-D array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _row_segments(prepared: Image.Image, scale: float, line_box: list[int]
+                  ) -> list[tuple[int, int, int, int]]:
+    """The pieces of ink, in prepared pixels, of the first row of text below ``line_box``
+    (original pixels), parted where the gap is as wide as a space between digit groups. The
+    row is found in the ink itself, not in the first pass's boxes, which may cover half of it
+    or be missing; its descenders reach into the top of the band, so the first band of rows
+    at least a third of the line's height tall is the row."""
+    x0, y0, x1, y1 = line_box
+    height = y1 - y0
+    box = _px([x0, y1 - 0.2 * height, x1, y1 + 1.5 * height], scale, 0, prepared)
+    if box[2] - box[0] < 8 or box[3] - box[1] < 8:
+        return []
+    arr = np.asarray(prepared.crop(box).convert("L"))
+    if arr.min() == arr.max():
+        return []
+    ink = arr <= _otsu_threshold(arr)
+    if ink.mean() > 0.5:  # light ink on dark
+        ink = ~ink
+    bands = [b for b in _ink_runs(ink.any(axis=1)) if b[1] - b[0] >= 0.35 * height * scale]
+    if not bands:
+        return []
+    top, bottom = bands[0]
+    full = bottom - top
+    pieces: list[tuple[int, int]] = []
+    for c0, c1 in _ink_runs(ink[top:bottom].any(axis=0)):
+        if pieces and c0 - pieces[-1][1] < _SPACE_GAP * full:
+            pieces[-1] = (pieces[-1][0], c1)
+        else:
+            pieces.append((c0, c1))
+    return [(box[0] + max(0, c0 - 1), box[1] + max(0, top - 2),
+             box[0] + min(ink.shape[1], c1 + 1), box[1] + min(ink.shape[0], bottom + 2))
+            for c0, c1 in pieces]
+
+
+def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResult
+                                  ) -> list[dict]:
+    """Read by digit shape the row below an Arabic-script contact word that ends its line,
+    piece by piece, where the first pass kept no word for a compact Eastern number there or
+    only Latin garbage ("POAT YY fe AY" for "۰۵۰۱۲۳۴۵۰۵۴ ۰۰۹۳ ..."), or one box over it and a
+    Latin number beside it ("+114" for "+90.501.234.56.61 ۰۷۹۱۲۳۴۵۶۶۹"). The row is cut into
+    pieces at space-wide gaps, the first pass's boxes aside, and each piece is matched to the
+    Arabic-Indic and to the Persian digits apart; a piece is given as a ``line_readings``
+    entry when in one set, or in both alike, it is one group of 8 to 15 digits starting with
+    0 with every digit sure (``_sure_blobs``), it matches the Latin digits worse, and the
+    first pass did not read those digits already. Rows of short groups are not read: at 10 px
+    a space is as narrow as the gap around a zero's dot, and groups read right to left after
+    a lost space come out in another order, making another number."""
+    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
+    for w in result.words:
+        grouped.setdefault((w.block, w.par, w.line), []).append(w)
+    lines = list(grouped.values())
+    boxes = [_union(words) for words in lines]
+    out = []
+    for i, below in _after_contact(lines, boxes):
+        if not _ARABIC_LETTER.search(lines[i][-1].text):
+            continue
+        persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ"
+                      for w in lines[i] for ch in w.text)
+        below_text = " ".join(w.text for w in lines[below]) if below is not None else ""
+        first = "".join(EASTERN_DIGITS.get(ch, ch) for ch in below_text if ch.isdigit())
+        _, report = _after_contact_box(boxes, i, below)
+        for piece in _row_segments(prepared, scale, boxes[i]):
+            crop = prepared.crop(piece)
+            # Each digit set alone (Persian "۴" and Arabic-Indic "٣" are rivals when both are
+            # matched at once); the first pass does not tell which set the row is in (it gave
+            # an Arabic line's price in Persian digits).
+            sure: dict[str, DigitShapeReading] = {}
+            for system in ("arabic_indic", "persian"):
+                read = match_digit_shapes(crop, split=True, system=system)
+                if (read is not None and " " not in read.text and read.text.startswith("0")
+                        and _BELOW_MIN_DIGITS <= len(read.text) <= _BELOW_MAX_DIGITS
+                        and _sure_blobs(read)):
+                    sure[system] = read
+            if len({read.text for read in sure.values()}) != 1:
+                continue  # neither set is sure of it, or the two read different digits
+            system = next(iter(sure)) if len(sure) == 1 else (
+                "persian" if persian else "arabic_indic")
+            read = sure[system]
+            if read.text in first:
+                continue
+            latin = match_digit_shapes(crop, latin=True)
+            if latin is not None and latin.worst <= read.worst:
+                continue
+            base = 0x06F0 if system == "persian" else 0x0660
+            out.append({"text": "".join(chr(base + int(d)) for d in read.text),
+                        "box": report, "first_pass": below_text})
+    return out
+
+
 def _after_contact_box(boxes: list[list[int]], i: int, below: int | None
                        ) -> tuple[list[int], list[int]]:
     """The region to read after the contact word of line ``i`` (the row below, as wide as the
@@ -1019,18 +1163,27 @@ def _normalise_shape(mask: np.ndarray) -> tuple[np.ndarray, int, int]:
     return np.asarray(small, dtype=np.float32) / 255.0, h, w
 
 
-@functools.lru_cache(maxsize=2)
-def _digit_shapes(latin: bool = False) -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
+# The digit sets ``match_digit_shapes`` can match against: first code point of each set.
+_DIGIT_SETS = {"eastern": (0x0660, 0x06F0), "arabic_indic": (0x0660,), "persian": (0x06F0,),
+               "latin": (0x0030,)}
+
+
+@functools.lru_cache(maxsize=4)
+def _digit_shapes(latin: bool = False, system: str = "eastern"
+                  ) -> tuple[tuple[str, np.ndarray, float, float, float], ...]:
     """(digit, bitmap, height, width, centre height) of every Arabic-Indic and Persian digit
-    in each bundled Naskh font (with ``latin``, of the Latin digits of the bundled Noto Sans);
-    sizes relative to the tallest digit of that font and set."""
+    in each bundled Naskh font (with ``latin``, of the Latin digits of the bundled Noto Sans;
+    with ``system`` "arabic_indic" or "persian", of that set alone); sizes relative to the
+    tallest digit of that font and set."""
     out = []
+    if latin:
+        system = "latin"
     for name in _LATIN_FONT_FILES if latin else _SHAPE_FONT_FILES:
         path = _SHAPE_FONTS / name
         if not path.exists():
             continue
         font = ImageFont.truetype(str(path), 80)
-        for base in (0x0030,) if latin else (0x0660, 0x06F0):
+        for base in _DIGIT_SETS[system]:
             shapes = []
             for i in range(10):
                 im = Image.new("L", (120, 140), 0)
@@ -1066,16 +1219,23 @@ class DigitShapeReading:
     worst: float
     margin: float
     margins: tuple[float, ...] = ()  # of each digit of ``text``, in order
+    distances: tuple[float, ...] = ()  # of each digit of ``text`` to its shape, in order
+    # each digit's blob as matched (bitmap, height, width, centre), to compare blobs of a row
+    features: tuple = field(default=(), repr=False, compare=False)
 
 
-def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = False
-                       ) -> DigitShapeReading | None:
+def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = False,
+                       system: str = "eastern") -> DigitShapeReading | None:
     """``read_digit_shapes`` with the margin of each choice: how much closer each blob is to
     its digit than to the nearest other digit (in either digit set or font), the least of
     them reported. A blob as close to two digits is a guess whatever its distance. With
     ``split``, a blob that matches no digit well may be read as two touching digits
-    (``_rank_blob``)."""
-    shapes = _digit_shapes(latin)
+    (``_rank_blob``). ``system`` "arabic_indic" or "persian" matches that digit set alone
+    (Persian "۴" and Arabic-Indic "٣" are close; a line's own set keeps them apart)."""
+    if system not in _DIGIT_SETS or system == "latin":
+        raise ValueError(f"Unknown digit system {system!r}: use eastern, arabic_indic or "
+                         "persian.")
+    shapes = _digit_shapes(latin, system)
     arr = np.asarray(image.convert("L"))
     if not shapes or arr.size == 0 or arr.min() == arr.max():
         return None
@@ -1121,7 +1281,8 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
     full = max(b[2] for b in kept) - top
     if full < 6:
         return None
-    digits, worst, margin, margins = [], 0.0, float("inf"), []
+    digits, worst, margin, margins, distances = [], 0.0, float("inf"), [], []
+    features: list[_Feature] = []
     right = None
     for blob in sorted(blobs, key=lambda b: b[0]):
         x, y0, y1, mask = blob
@@ -1133,43 +1294,60 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
         if right is not None and x - right > _SPACE_GAP * full and digits[-1] != " ":
             digits.append(" ")
         right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
-        for ranked in _rank_blob(mask, y0 - top, full, shapes, 1 if split else 0):
+        for ranked, feature in _rank_blob(mask, y0 - top, full, shapes, 1 if split else 0):
             dist, digit = ranked[0]
+            features.append(feature)
             digits.append(digit)
             worst = max(worst, dist)
+            distances.append(dist)
             margins.append(ranked[1][0] - dist if len(ranked) > 1 else float("inf"))
             margin = min(margin, margins[-1])
     text = "".join(digits).strip()
-    return DigitShapeReading(text, worst, margin, tuple(margins)) if text else None
+    return (DigitShapeReading(text, worst, margin, tuple(margins), tuple(distances),
+                              tuple(features)) if text else None)
+
+
+# A blob as ``_rank_one`` compares it: normalised bitmap, then height, width and centre
+# height relative to the height of the digits.
+_Feature = tuple[np.ndarray, float, float, float]
+
+
+def _feature(mask: np.ndarray, y0: int, full: float) -> _Feature:
+    bitmap, h, w = _normalise_shape(mask)
+    return bitmap, h / full, w / full, (y0 + (h - 1) / 2) / full
+
+
+def _feature_distance(a: _Feature, b: _Feature) -> float:
+    return (float(np.abs(a[0] - b[0]).mean()) + 0.5 * abs(a[1] - b[1]) + 0.3 * abs(a[2] - b[2])
+            + 0.3 * abs(a[3] - b[3]))
 
 
 def _rank_one(mask: np.ndarray, y0: int, full: float,
               shapes: tuple[tuple[str, np.ndarray, float, float, float], ...]
-              ) -> list[tuple[float, str]]:
-    """(distance, digit) of every digit to one blob, nearest first; ``y0`` is the blob's top
-    below the top of the digits and ``full`` their height."""
-    bitmap, h, w = _normalise_shape(mask)
-    rh, rw, rc = h / full, w / full, (y0 + (h - 1) / 2) / full
+              ) -> tuple[list[tuple[float, str]], _Feature]:
+    """(distance, digit) of every digit to one blob, nearest first, and the blob's feature;
+    ``y0`` is the blob's top below the top of the digits and ``full`` their height."""
+    feature = _feature(mask, y0, full)
     best: dict[str, float] = {}
     for d, b, th, tw, tc in shapes:
-        dist = (float(np.abs(bitmap - b).mean()) + 0.5 * abs(rh - th) + 0.3 * abs(rw - tw)
-                + 0.3 * abs(rc - tc))
+        dist = _feature_distance(feature, (b, th, tw, tc))
         best[d] = min(dist, best.get(d, dist))
-    return sorted((dist, d) for d, dist in best.items())
+    return sorted((dist, d) for d, dist in best.items()), feature
 
 
 def _rank_blob(mask: np.ndarray, y0: int, full: float,
                shapes: tuple[tuple[str, np.ndarray, float, float, float], ...], depth: int
-               ) -> list[list[tuple[float, str]]]:
+               ) -> list[tuple[list[tuple[float, str]], _Feature]]:
     """The ranked digits of a blob, or, with ``depth`` left, of the two pieces it is cut into
     when it matches no digit well and two pieces match better: small compact digits touch
     ("٩١" and "٢٣" come out as one blob at 10 px). The cut is tried at every column of the
-    middle half of the blob."""
-    ranked = _rank_one(mask, y0, full, shapes)
+    middle half of the blob. Each entry is (ranked digits, the piece's feature)."""
+    whole = _rank_one(mask, y0, full, shapes)
+    ranked = whole[0]
     h, w = mask.shape
     if depth <= 0 or ranked[0][0] <= _LINE_SHAPE_MAX_DISTANCE or w < 0.6 * full:
-        return [ranked]
-    best: tuple[float, list[list[tuple[float, str]]]] | None = None
+        return [whole]
+    best: tuple[float, list[tuple[list[tuple[float, str]], _Feature]]] | None = None
     for cut in range(max(2, w // 4), min(w - 2, w - w // 4) + 1):
         parts = []
         for piece in (mask[:, :cut], mask[:, cut:]):
@@ -1180,11 +1358,11 @@ def _rank_blob(mask: np.ndarray, y0: int, full: float,
             piece = piece[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
             parts += _rank_blob(piece, y0 + int(rows[0]), full, shapes, depth - 1)
         else:
-            score = max(p[0][0] for p in parts)
+            score = max(p[0][0][0] for p in parts)
             if best is None or score < best[0]:
                 best = (score, parts)
     if best is None or best[0] >= ranked[0][0]:
-        return [ranked]
+        return [whole]
     return best[1]
 
 

@@ -1,0 +1,159 @@
+"""A compact Eastern-digit number on the row below a contact word that ends its line, read by
+digit shape piece by piece: which pieces are read, in which digit set, and when a reading is
+sure enough to give. These work on a rendered image and a first pass made by hand, so they
+need no Tesseract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from analysis import ocr
+from analysis.ocr import DigitShapeReading, OcrResult, OcrWord
+
+FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+SIZE = 32
+PERSIAN_LINE = ["سفر", "امن", "برای", "خانواده‌ها", "اطلاعات"]
+# Fictional numbers from phonenumbers' example mobiles, last digits varied: Iraq 0791 234 5678
+# and Egypt 0100 123 4567, written compact in Persian and Arabic-Indic digits.
+IRAQ = "۰۷۹۱۲۳۴۵۶۶۹"
+EGYPT = "٠١٠٠١٢٣٤٥٨٩"
+
+
+def _digits(text: str) -> str:
+    return "".join(ocr.EASTERN_DIGITS.get(ch, ch) for ch in text)
+
+
+def _draw_rtl(draw: ImageDraw.ImageDraw, y: int, texts: list[str], font: ImageFont.FreeTypeFont
+              ) -> list[tuple[int, int, int, int]]:
+    x, boxes = 680, []
+    for text in texts:
+        box = draw.textbbox((x, y), text, font=font, anchor="ra", direction="rtl")
+        draw.text((x, y), text, font=font, fill=0, anchor="ra", direction="rtl")
+        boxes.append(tuple(int(v) for v in box))
+        x = box[0] - SIZE // 2
+    return boxes
+
+
+def _post(line: list[str], row: list[str], row_words: list[str] | None = None,
+          latin_row: bool = False) -> tuple[Image.Image, OcrResult]:
+    """A right-to-left line ending in ``line[-1]`` and a row below it; the first pass has the
+    line's words and, for the row, ``row_words`` over the row's pieces (none when None)."""
+    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
+    sans = ImageFont.truetype(str(FONTS / "NotoSans-Regular.ttf"), SIZE - 8)
+    img = Image.new("L", (700, 140), 255)
+    draw = ImageDraw.Draw(img)
+    line_boxes = _draw_rtl(draw, 10, line, naskh)
+    row_boxes = _draw_rtl(draw, 10 + int(SIZE * 1.6), row, sans if latin_row else naskh)
+    words = [OcrWord(t, 60.0, b, 1, 1, 1, k + 1)
+             for k, (t, b) in enumerate(zip(line, line_boxes, strict=True))]
+    if row_words is not None:
+        words += [OcrWord(t, 30.0, b, 1, 1, 2, k + 1)
+                  for k, (t, b) in enumerate(zip(row_words, row_boxes, strict=True))]
+    text = " ".join(w.text for w in words)
+    return img, OcrResult(text, 60.0, words, "tesseract", "5", {}, "Arabic")
+
+
+def test_compact_number_read_as_latin_garbage_is_read_by_shape():
+    img, result = _post(PERSIAN_LINE, [IRAQ], ["POAT"])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == [IRAQ]
+    assert readings[0]["first_pass"] == "POAT"
+    assert readings[0]["box"] == list(result.words[-1].box)  # reported on the row's line
+    assert [w.text for w in result.words][-1] == "POAT"  # the first pass is left alone
+
+
+def test_row_with_no_first_pass_word_is_read_and_reported_with_the_contact_line():
+    img, result = _post(PERSIAN_LINE, [IRAQ])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == [IRAQ]
+    line = ocr._union(result.words)
+    assert readings[0]["box"][:3] == [line[0], line[1], line[2]]
+    assert readings[0]["box"][3] > line[3]
+
+
+def test_digit_set_comes_from_the_shapes_not_from_the_first_pass():
+    # The first pass read the price in Persian digits; the number is in Arabic-Indic ones.
+    line = ["فقط", "۷۵۰۰", "اتصل"]
+    img, result = _post(line, [EGYPT], ["YY"])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == [EGYPT]
+
+
+@pytest.mark.parametrize("row", [
+    ["۰۷۹۱", "۲۳۴", "۵۶۶۹"],  # short groups: a lost space would put them out of order
+    ["۷۹۱۲۳۴۵۶۶۹"],  # no trunk 0: maybe the last group of a number first
+    ["سلام", "دوستان"],  # words
+])
+def test_rows_that_give_nothing(row):
+    img, result = _post(PERSIAN_LINE, row, ["POAT"] * len(row))
+    assert ocr._below_contact_shape_readings(img, 1.0, result) == []
+
+
+def test_latin_digits_and_numbers_the_first_pass_has_give_nothing():
+    img, result = _post(PERSIAN_LINE, ["07912345669"], ["07912345669"], latin_row=True)
+    assert ocr._below_contact_shape_readings(img, 1.0, result) == []
+    img, result = _post(PERSIAN_LINE, [IRAQ], [IRAQ])
+    assert ocr._below_contact_shape_readings(img, 1.0, result) == []
+
+
+def test_no_reading_without_a_contact_word_ending_the_line():
+    img, result = _post(["سفر", "امن", "برای", "خانواده‌ها"], [IRAQ], ["POAT"])
+    assert ocr._below_contact_shape_readings(img, 1.0, result) == []
+
+
+def _feature(fill: float) -> tuple:
+    return (np.full((ocr._SHAPE_N, ocr._SHAPE_N), fill, np.float32), 1.0, 0.6, 0.5)
+
+
+def test_close_digit_is_sure_only_beside_a_sure_blob_of_the_same_digit_like_it():
+    sure3, close4, sure4 = _feature(0.0), _feature(0.5), _feature(0.45)
+    read = DigitShapeReading("344", 0.2, 0.02, (0.1, 0.02, 0.1), (0.1, 0.2, 0.1),
+                             (sure3, close4, sure4))
+    assert ocr._sure_blobs(read)
+    # No sure "4" to compare with.
+    alone = DigitShapeReading("34", 0.2, 0.02, (0.1, 0.02), (0.1, 0.2), (sure3, close4))
+    assert not ocr._sure_blobs(alone)
+    # The sure "4" is not like it.
+    unlike = DigitShapeReading("344", 0.2, 0.02, (0.1, 0.02, 0.1), (0.1, 0.2, 0.1),
+                               (sure3, close4, _feature(0.9)))
+    assert not ocr._sure_blobs(unlike)
+    # A sure "3" is about as like it as the sure "4".
+    both = DigitShapeReading("344", 0.2, 0.02, (0.1, 0.02, 0.1), (0.1, 0.2, 0.1),
+                             (_feature(0.47), close4, sure4))
+    assert not ocr._sure_blobs(both)
+
+
+def test_zero_dot_is_sure_by_a_wide_margin_alone():
+    dot = DigitShapeReading("01", 0.4, 0.1, (0.5, 0.1), (0.4, 0.1), (_feature(0), _feature(1)))
+    assert ocr._sure_blobs(dot)
+    narrow = DigitShapeReading("01", 0.4, 0.1, (0.1, 0.1), (0.4, 0.1), (_feature(0), _feature(1)))
+    assert not ocr._sure_blobs(narrow)
+    far_one = DigitShapeReading("11", 0.4, 0.1, (0.5, 0.1), (0.4, 0.1), (_feature(0), _feature(1)))
+    assert not ocr._sure_blobs(far_one)
+
+
+def test_one_digit_set_alone():
+    font = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), 40)
+    img = Image.new("L", (200, 80), 255)
+    ImageDraw.Draw(img).text((20, 10), "۴۵۶", font=font, fill=0)
+    persian = ocr.match_digit_shapes(img, system="persian")
+    arabic = ocr.match_digit_shapes(img, system="arabic_indic")
+    assert persian is not None and persian.text == "456"
+    assert arabic is not None and arabic.worst > persian.worst
+    assert len(persian.features) == len(persian.distances) == 3
+    with pytest.raises(ValueError, match="digit system"):
+        ocr.match_digit_shapes(img, system="roman")
+
+
+def test_selector_finder_takes_the_reading():
+    from analysis.selectors import find_selectors_in_ocr
+
+    img, result = _post(PERSIAN_LINE, [IRAQ], ["POAT"])
+    assert not [s for s in find_selectors_in_ocr(result) if s.kind == "phone"]
+    result.settings["line_readings"] = ocr._below_contact_shape_readings(img, 1.0, result)
+    phones = [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
+    assert phones == ["+9647912345669"]
