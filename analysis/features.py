@@ -93,6 +93,26 @@ THUMB_SIDE = 96
 POINT_STEPS = 32
 # Aligned areas must overlap by this share of the smaller one for the correlation to count.
 MIN_OVERLAP = 0.2
+# Fine detail: the two areas aligned at FEATURE_SIDE and their edges (gradient magnitude after a
+# Gaussian blur of DETAIL_SIGMA px) correlated cell by cell over a DETAIL_CELLS x DETAIL_CELLS
+# grid of their overlap; the median cell is the measure, so a banner, caption or watermark over
+# part of one copy spoils a few cells, not the verdict. The blurred thumbnail sees sky over sea
+# alike in any two sea photos (a look-alike scene correlates 0.9 there); edges at this scale agree
+# only between copies of one photo. Looked at only for verifications with a plausible geometry,
+# DETAIL_INLIERS or more inliers and a thumbnail correlation of DETAIL_CORRELATION, or confirmed
+# by the rules above with fewer than DETAIL_VETO_BELOW inliers, since it decodes both areas
+# again (no pair of different photos came near that many). Calibrated by bench/link_accuracy.py on
+# pairs outside the held-out layout (bench/RESULTS-linking.md): at or above DETAIL_CONFIRM such a
+# pair is confirmed however few or bunched its inliers (a crop against a half-scrolled copy shares
+# a strip); below DETAIL_VETO no rule confirms it (two different photos of one scene, or two
+# screenshots in one app layout, can pass the rules above).
+DETAIL_SIGMA = 1.5
+DETAIL_CELLS = 4
+DETAIL_INLIERS = 12
+DETAIL_CORRELATION = 0.8
+DETAIL_CONFIRM = 0.7
+DETAIL_VETO = 0.3
+DETAIL_VETO_BELOW = 60
 
 
 # Names everything a stored description or verification depends on: a change to any of these
@@ -104,7 +124,9 @@ VERIFIER_VERSION = (f"{FEATURES_VERSION}-ratio{RATIO}-ransac{RANSAC_PIXELS}-scal
                     f"-in{MIN_INLIERS}-{MIN_CORRELATION}-{MIN_COVERAGE}"
                     f"-cov{COVERED_INLIERS}-{COVERED_CORRELATION}-{COVERED_COVERAGE}"
                     f"-weak{WEAK_INLIERS}-{WEAK_CORRELATION}-{WEAK_COVERAGE}"
-                    f"-dense{DENSE_INLIERS}-{DENSE_CORRELATION}-2")
+                    f"-dense{DENSE_INLIERS}-{DENSE_CORRELATION}"
+                    f"-detail{DETAIL_SIGMA}-{DETAIL_CELLS}-{DETAIL_INLIERS}-{DETAIL_CORRELATION}"
+                    f"-{DETAIL_CONFIRM}-{DETAIL_VETO}-{DETAIL_VETO_BELOW}-3")
 
 
 @dataclass
@@ -128,7 +150,8 @@ class Verification:
     correlation of the two areas' pixels where they overlap once aligned by it (-1 to 1);
     ``coverage`` is the share of keypoints in the overlap that are inliers (two photos that
     only share one drawn object match there and nowhere else); ``mirrored`` when the second
-    area matched as its left-right mirror image.
+    area matched as its left-right mirror image; ``detail`` is the correlation of the aligned
+    areas' fine edges (None when it could not change the decision, so was not looked at).
     """
 
     matches: int
@@ -142,6 +165,7 @@ class Verification:
     coverage: float = 0.0
     geometry_ok: bool = False  # scale and tilt plausible, whatever the inliers' spread
     spread: float = 0.0  # the inliers' span over the narrower side of either area (0-1)
+    detail: float | None = None
 
     @property
     def dense(self) -> bool:
@@ -150,10 +174,27 @@ class Verification:
                 and self.correlation >= DENSE_CORRELATION and self.coverage >= MIN_COVERAGE)
 
     @property
-    def confirmed(self) -> bool:
+    def by_rules(self) -> bool:
+        """Confirmed by inliers, spread, correlation and coverage (before fine detail)."""
         return (self.homography_ok and self.inliers >= MIN_INLIERS
                 and self.correlation >= MIN_CORRELATION
                 and self.coverage >= MIN_COVERAGE) or self.covered or self.dense
+
+    @property
+    def detailed(self) -> bool:
+        """Confirmed by fine detail: few or bunched inliers, but the aligned edges agree."""
+        return (self.detail is not None and self.detail >= DETAIL_CONFIRM and self.geometry_ok
+                and self.inliers >= DETAIL_INLIERS and self.correlation >= DETAIL_CORRELATION)
+
+    @property
+    def vetoed(self) -> bool:
+        """Refused by fine detail although the rules pass: the aligned edges disagree."""
+        return (self.detail is not None and self.detail < DETAIL_VETO
+                and self.inliers < DETAIL_VETO_BELOW)
+
+    @property
+    def confirmed(self) -> bool:
+        return not self.vetoed and (self.by_rules or self.detailed)
 
     @property
     def covered(self) -> bool:
@@ -257,6 +298,12 @@ def _correlation(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray) -> fl
     return float((x * y).sum() / denom) if denom > 1e-6 else 0.0
 
 
+# Areas whose pixels a FeatureCache keeps for fine detail (about 170 KB each): verification jobs
+# come sorted by their first area, and the second areas of a run of jobs are mostly copies of one
+# photo, asked for again with the next first area.
+_GREYS_KEPT = 64
+
+
 class FeatureCache:
     """Features of areas by (path, box), as shown and mirrored, each area decoded once.
 
@@ -274,6 +321,9 @@ class FeatureCache:
         self.max_areas = max_areas
         self.folder = Path(folder) if folder is not None else None
         self.described = 0  # areas described here (not found in memory or in the folder)
+        # Pixels of the last few areas, for fine detail (not kept on disk: decoding again is
+        # cheaper than storing them, and few verifications look at detail).
+        self._greys: OrderedDict[tuple, np.ndarray] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._features)
@@ -286,7 +336,9 @@ class FeatureCache:
         else:
             pair = load_features(self.file_for(*key)) if self.folder is not None else None
             if pair is None:
-                pair = describe_both(_area(Path(path), box))
+                grey = _area(Path(path), box)
+                self._keep_grey(key, grey)
+                pair = describe_both(grey)
                 self.described += 1
                 if self.folder is not None:
                     save_features(self.file_for(*key), pair)
@@ -294,6 +346,21 @@ class FeatureCache:
             if self.max_areas is not None and len(self._features) > self.max_areas:
                 self._features.popitem(last=False)
         return self._features[key][1 if mirrored else 0]
+
+    def grey(self, path: str | Path, box: tuple[int, int, int, int] | None) -> np.ndarray:
+        """The area's pixels as described (grey, at FEATURE_SIDE)."""
+        key = (str(path), tuple(box) if box is not None else None)
+        if key in self._greys:
+            self._greys.move_to_end(key)
+            return self._greys[key]
+        grey = _area(Path(path), box)
+        self._keep_grey(key, grey)
+        return grey
+
+    def _keep_grey(self, key: tuple, grey: np.ndarray) -> None:
+        self._greys[key] = grey
+        if len(self._greys) > _GREYS_KEPT:
+            self._greys.popitem(last=False)
 
     def file_for(self, path: str, box: tuple[int, int, int, int] | None) -> Path:
         """Where the description of area ``box`` of ``path`` is kept in ``folder``."""
@@ -386,10 +453,11 @@ def bound_folder(folder: str | Path, max_bytes: int) -> FolderBound:
     return FolderBound(len(entries), total, removed, removed_bytes)
 
 
-def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
+def _match(a: RegionFeatures, b: RegionFeatures) -> tuple[Verification, np.ndarray | None]:
+    """The verification of a against b, and the transform (a -> b) it found, if any."""
     none = Verification(0, 0, False, 0.0, 0.0, False, 0.0)
     if a.descriptors is None or b.descriptors is None or len(a.points) < 3 or len(b.points) < 3:
-        return none
+        return none, None
     matcher = cv2.BFMatcher(cv2.NORM_HAMMING)
     good = [p[0] for p in matcher.knnMatch(a.descriptors, b.descriptors, k=2)
             if len(p) == 2 and p[0].distance < RATIO * p[1].distance]
@@ -400,14 +468,14 @@ def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
             best[m.trainIdx] = m
     good = list(best.values())
     if len(good) < 3:
-        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0)
+        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0), None
     src = a.points[[m.queryIdx for m in good]]
     dst = b.points[[m.trainIdx for m in good]]
     matrix, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC,
                                                ransacReprojThreshold=RANSAC_PIXELS,
                                                maxIters=2000, confidence=0.995)
     if matrix is None or mask is None:
-        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0)
+        return Verification(len(good), 0, False, 0.0, 0.0, False, 0.0), None
     inl = mask.ravel().astype(bool)
     scale = float(math.hypot(matrix[0, 0], matrix[1, 0]))
     rotation = float(math.degrees(math.atan2(matrix[1, 0], matrix[0, 0])))
@@ -423,7 +491,71 @@ def _match(a: RegionFeatures, b: RegionFeatures) -> Verification:
     cover = _coverage(a, b, matrix, int(inl.sum())) if geometry else 0.0
     return Verification(len(good), int(inl.sum()), bool(ok), round(scale, 3),
                         round(rotation, 1), False, 0.0, round(corr, 3), round(cover, 3),
-                        bool(geometry), round(spread, 3))
+                        bool(geometry), round(spread, 3)), matrix
+
+
+def _needs_detail(v: Verification) -> bool:
+    """Whether fine detail could change the decision on ``v``."""
+    if v.by_rules:
+        return v.inliers < DETAIL_VETO_BELOW
+    return v.geometry_ok and v.inliers >= DETAIL_INLIERS and v.correlation >= DETAIL_CORRELATION
+
+
+def _edges(grey: np.ndarray) -> np.ndarray:
+    g = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), DETAIL_SIGMA)
+    return cv2.magnitude(cv2.Sobel(g, cv2.CV_32F, 1, 0), cv2.Sobel(g, cv2.CV_32F, 0, 1))
+
+
+def _ncc(x: np.ndarray, y: np.ndarray) -> float | None:
+    x, y = x - x.mean(), y - y.mean()
+    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / denom) if denom > 1e-6 else None
+
+
+def detail_correlation(grey_a: np.ndarray, grey_b: np.ndarray, matrix: np.ndarray) -> float:
+    """The median, over the cells of a grid laid on the part of ``grey_a`` that ``grey_b``
+    covers once aligned by ``matrix`` (a -> b, areas as described), of the normalised
+    correlation of their edges in the cell; cells mostly outside the overlap, or flat in both
+    areas, are left out. Measured in the frame of whichever area shows the photo smaller. 0
+    when they barely overlap or no cell is left."""
+    scale = math.hypot(matrix[0, 0], matrix[1, 0])
+    if scale < 1:
+        # Compared at the coarser of the two: the finer one's edges are sharper than the
+        # other's can be, brought up to its size.
+        grey_a, grey_b, matrix = grey_b, grey_a, cv2.invertAffineTransform(matrix)
+        scale = 1 / scale
+    b = grey_b.astype(np.float32)
+    if scale > 1:
+        # Sampled every ``scale`` pixels: blurred first, as a shrink would, so it does not alias.
+        b = cv2.GaussianBlur(b, (0, 0), 0.5 * math.sqrt(scale * scale - 1))
+    h, w = grey_a.shape
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(b, matrix, (w, h), flags=flags)
+    cover = cv2.warpAffine(np.ones(grey_b.shape, np.uint8), matrix, (w, h),
+                           flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    # Less a border, where the warp interpolates against nothing.
+    cover = cv2.erode(cover, np.ones((5, 5), np.uint8)) > 0
+    if cover.sum() < max(256, MIN_OVERLAP * min(grey_a.size, grey_b.size)):
+        return 0.0
+    ea, eb = _edges(grey_a), _edges(warped)
+    ys, xs = np.nonzero(cover)
+    y0, y1, x0, x1 = int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1
+    n = DETAIL_CELLS
+    found = []
+    for i in range(n):
+        for j in range(n):
+            cell = (slice(y0 + (y1 - y0) * i // n, y0 + (y1 - y0) * (i + 1) // n),
+                    slice(x0 + (x1 - x0) * j // n, x0 + (x1 - x0) * (j + 1) // n))
+            inside = cover[cell]
+            if inside.sum() < max(64, inside.size // 2):
+                continue
+            x, y = ea[cell][inside], eb[cell][inside]
+            if x.std() < 1 and y.std() < 1:
+                continue
+            r = _ncc(x, y)
+            if r is not None:
+                found.append(r)
+    return float(np.median(found)) if found else 0.0
 
 
 def _coverage(a: RegionFeatures, b: RegionFeatures, matrix: np.ndarray, inliers: int) -> float:
@@ -447,12 +579,22 @@ def verify_features(cache: FeatureCache, path_a: str | Path, box_a, path_b: str 
     """``verify_pair`` with features taken from (and kept in) ``cache``."""
     started = time.perf_counter()
     fa = cache.features(path_a, box_a)
-    result = _match(fa, cache.features(path_b, box_b))
+
+    def check(mirrored: bool) -> Verification:
+        v, matrix = _match(fa, cache.features(path_b, box_b, mirrored=mirrored))
+        if matrix is not None and _needs_detail(v):
+            grey_b = cache.grey(path_b, box_b)
+            if mirrored:
+                grey_b = np.ascontiguousarray(grey_b[:, ::-1])
+            v.detail = round(detail_correlation(cache.grey(path_a, box_a), grey_b, matrix), 3)
+        v.mirrored = mirrored
+        return v
+
+    result = check(False)
     if not result.confirmed:
         # A mirrored repost: ORB descriptors are not mirror-invariant, so describe the flip.
-        flipped = _match(fa, cache.features(path_b, box_b, mirrored=True))
+        flipped = check(True)
         if _rank(flipped) > _rank(result):
-            flipped.mirrored = True
             result = flipped
     result.seconds = round(time.perf_counter() - started, 4)
     return result

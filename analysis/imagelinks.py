@@ -404,15 +404,29 @@ def _why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds,
                  + ("" if strong else f", review from {features.WEAK_INLIERS}")
                  + f"; scale {v.scale:g}" + (", mirrored" if v.mirrored else "")
                  + f"; aligned pixels correlate {v.correlation:.2f}"
-                 + (f"; inliers in one band, {v.spread:.0%} of the area, accepted as dense "
-                    f"agreement from {features.DENSE_INLIERS} inliers at correlation "
-                    f"{features.DENSE_CORRELATION:g}" if strong and not v.homography_ok else "")
-                 + (f"; {v.coverage:.0%} of the keypoints where they overlap match, accepted "
-                    f"from {features.COVERED_COVERAGE:.0%} with {features.COVERED_INLIERS} "
-                    "inliers" if strong and v.homography_ok and v.inliers < features.MIN_INLIERS
-                    else "")
+                 + _detail_why(v, strong)
                  + ")")
     return text
+
+
+def _detail_why(v: features.Verification, strong: bool) -> str:
+    """Which rule confirmed (or refused) a verified pair, in words."""
+    edges = "" if v.detail is None else f"; their fine edges correlate {v.detail:.2f}"
+    if not strong:
+        return edges + (f", too little to confirm (below {features.DETAIL_VETO:g})"
+                        if v.vetoed else "")
+    if v.by_rules and not v.homography_ok:
+        return (f"; inliers in one band, {v.spread:.0%} of the area, accepted as dense "
+                f"agreement from {features.DENSE_INLIERS} inliers at correlation "
+                f"{features.DENSE_CORRELATION:g}" + edges)
+    if v.by_rules and v.inliers < features.MIN_INLIERS:
+        return (f"; {v.coverage:.0%} of the keypoints where they overlap match, accepted "
+                f"from {features.COVERED_COVERAGE:.0%} with {features.COVERED_INLIERS} "
+                "inliers" + edges)
+    if not v.by_rules and v.detailed:
+        return (edges + f", accepted from {features.DETAIL_CONFIRM:g} with "
+                f"{features.DETAIL_INLIERS} inliers")
+    return edges
 
 
 def _hash_why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds,
@@ -504,6 +518,7 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
                                          "mirrored": v.mirrored,
                                          "correlation": v.correlation,
                                          "coverage": v.coverage, "spread": v.spread,
+                                         "detail": v.detail,
                                          "min_inliers": features.MIN_INLIERS}
 
     queue: list[Candidate] = []

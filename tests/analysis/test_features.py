@@ -9,7 +9,17 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
-from analysis.features import MIN_INLIERS, FeatureError, verify_pair
+from analysis.features import (
+    DETAIL_CONFIRM,
+    DETAIL_VETO,
+    DETAIL_VETO_BELOW,
+    MIN_INLIERS,
+    FeatureError,
+    Verification,
+    detail_correlation,
+    verify_pair,
+)
+from analysis.imagelinks import _detail_why
 
 FONT = Path(__file__).resolve().parents[2] / "resources" / "fonts" / "NotoSans-Bold.ttf"
 
@@ -101,3 +111,72 @@ def test_unreadable_file_is_a_clear_error(tmp_path: Path, photo: Path) -> None:
     bad.write_bytes(b"not an image")
     with pytest.raises(FeatureError, match="bad.jpg"):
         verify_pair(photo, None, bad, None)
+
+
+def _grey(im: Image.Image) -> np.ndarray:
+    return np.asarray(im.convert("L").resize((480, 360)), dtype=np.uint8)
+
+
+def test_fine_detail_tells_a_copy_from_a_look_alike(tmp_path: Path) -> None:
+    """Two drawings of one scene (same sky, sea and hull, other waves and people) correlate
+    well blurred; their edges do not. A recompressed copy under a caption band still agrees in
+    most cells of the grid."""
+    original = _boat_photo(1)
+    copy = original.copy()
+    ImageDraw.Draw(copy).rectangle((0, 0, 640, 90), fill=(250, 250, 250))
+    ImageDraw.Draw(copy).text((10, 20), "Sea Star Travel (fictional)", fill=(0, 0, 0),
+                              font=ImageFont.truetype(str(FONT), 36))
+    copy.save(tmp_path / "copy.jpg", quality=60)
+    copy = Image.open(tmp_path / "copy.jpg")
+    same = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    assert detail_correlation(_grey(original), _grey(copy), same) >= DETAIL_CONFIRM
+    assert detail_correlation(_grey(original), _grey(_boat_photo(2)), same) < DETAIL_VETO
+    # Shifted by a few pixels the edges no longer line up: the measure needs the alignment.
+    shifted = np.array([[1.0, 0.0, 6.0], [0.0, 1.0, 6.0]])
+    assert detail_correlation(_grey(original), _grey(copy), shifted) < DETAIL_CONFIRM
+    # Areas that barely overlap say nothing.
+    away = np.array([[1.0, 0.0, 470.0], [0.0, 1.0, 350.0]])
+    assert detail_correlation(_grey(original), _grey(copy), away) == 0.0
+
+
+def _verification(**kw) -> Verification:
+    base = dict(matches=40, inliers=20, homography_ok=False, scale=1.0, rotation=0.0,
+                mirrored=False, seconds=0.0, correlation=0.9, coverage=0.05, geometry_ok=True,
+                spread=0.1, detail=None)
+    return Verification(**(base | kw))
+
+
+def test_fine_detail_confirms_bunched_inliers_and_refuses_disagreeing_edges() -> None:
+    # Twenty inliers in one band: not enough for the rules, enough with agreeing edges.
+    bunched = _verification()
+    assert not bunched.confirmed
+    assert _verification(detail=DETAIL_CONFIRM).confirmed
+    assert _verification(detail=DETAIL_CONFIRM).detailed
+    assert not _verification(detail=DETAIL_CONFIRM - 0.01).confirmed
+    assert not _verification(detail=0.9, geometry_ok=False).confirmed
+    assert not _verification(detail=0.9, correlation=0.3).confirmed
+    # Inliers spread over the area pass the rules, unless the aligned edges disagree; then
+    # the pair is left for review. From DETAIL_VETO_BELOW inliers the rules stand alone.
+    spread = _verification(inliers=50, homography_ok=True, spread=0.8, coverage=0.4)
+    assert spread.confirmed and spread.by_rules
+    refused = _verification(inliers=50, homography_ok=True, spread=0.8, coverage=0.4,
+                            detail=DETAIL_VETO - 0.01)
+    assert not refused.confirmed and refused.vetoed and refused.borderline
+    assert _verification(inliers=DETAIL_VETO_BELOW, homography_ok=True, spread=0.8,
+                         coverage=0.4, detail=DETAIL_VETO - 0.01).confirmed
+    assert "too little to confirm" in _detail_why(refused, strong=False)
+    assert "accepted from" in _detail_why(_verification(detail=0.8), strong=True)
+
+
+def test_half_scrolled_strip_verifies_against_the_photo(tmp_path: Path, photo: Path) -> None:
+    """A screenshot showing a third of the photo, the rest scrolled off, under app chrome."""
+    src = Image.open(photo)
+    w, h = src.size
+    strip = src.crop((0, int(h * 0.45), w, int(h * 0.78))).resize((600, 148))
+    shot = Image.new("RGB", (640, 900), (24, 25, 26))
+    shot.paste(strip, (20, 752))
+    path = tmp_path / "shot.jpg"
+    shot.save(path, quality=75)
+    v = verify_pair(photo, None, path, (20, 752, 620, 900))
+    assert v.confirmed, v
+    assert v.detail is None or v.detail >= DETAIL_VETO
