@@ -493,6 +493,11 @@ def find_selectors_in_ocr(
       345 6852"), or on the second line of a wrapped one ("Info +218" / "91-2345626 691 234
       5846", "Infos 06 50 12" / "34 10 +33 6 12 34 56 76").
 
+    A run of groups in Latin digits beside groups in Eastern digits is read as two numbers; a
+    group mixing the two scripts ("۰.۹1۲") is never mended into a number; a mark with no
+    letter or digit at a line's end ("+90 501 _") does not stop a wrap; and when a line's
+    second reading and its first pass differ in one digit, the case's number breaks the tie.
+
     National readings followed by the counts under a post ("06 557 83 comments") are dropped,
     the line of counts is never the rest of a wrapped number, and a national reading with two
     or more one-digit groups ("8 ۲ 3 ١٤١١ ۲ 6": icons and a status bar) is dropped.
@@ -533,6 +538,10 @@ def find_selectors_in_ocr(
             parts = ["+" + p[:-1] if p.endswith("+") and "+" not in p[:-1] else p
                      for p in parts]
         candidate = " ".join(parts)
+        if any(_token_script(t, text) is None for t in tokens):
+            # A group mixing Latin and Eastern digits ("۰.۹1۲") is a misread: mended with
+            # its neighbours it makes another valid number, not the one written.
+            return False
         dialable = _dialable_start(candidate)
         phones = _find_phones(candidate, regions)
         if len(phones) != 1 or phones[0].end - phones[0].start < len(candidate.strip()) - 1:
@@ -573,7 +582,10 @@ def find_selectors_in_ocr(
         for run in runs:
             # In visual order the "+" trails each international number: two numbers side by
             # side ("5686 234 791 964+ 91-2345617 218+") part after each "+".
-            for piece in _split_after_plus(run):
+            # Two numbers side by side in two digit scripts ("54 50 234 0501 ۰۰۹۳ ۷۰ ۱۲۳
+            # ۴۵۸۶") part where the script changes: no one writes one number in both.
+            for piece in (p for part in _split_after_plus(run)
+                          for p in _split_digit_scripts(part, text)):
                 if _digits(piece) >= 7 and (rtl or piece[-1].norm.endswith("+")):
                     try_tokens(piece, reverse=True, note="digit groups read in visual order")
             if not rtl and (_is_international(run[0].norm) or _whole_national(run[0].norm)):
@@ -605,7 +617,7 @@ def find_selectors_in_ocr(
                                               regions)
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens)
-    _reconcile(found, ocr, lines, regions)
+    _reconcile(found, ocr, lines, regions, confirmed)
     for sel in [s for s in found if s.kind == "phone" and not _is_international(
             _normalise(s.shown)[0]) and _COUNT_WORD.match(text[s.span[1]:s.span[1] + 16])]:
         found.remove(sel)
@@ -873,14 +885,44 @@ def _split_after_plus(run: list[_Token]) -> list[list[_Token]]:
     return pieces
 
 
+def _token_script(token: _Token, text: str) -> str | None:
+    """"eastern" (Arabic-Indic or Persian digits), "latin", or None for a token mixing them."""
+    raw = token.raw or text[token.start:token.end]
+    eastern = bool(_EASTERN_DIGIT.search(raw))
+    latin = bool(re.search("[0-9]", raw))
+    return None if eastern and latin else "eastern" if eastern else "latin"
+
+
+def _split_digit_scripts(run: list[_Token], text: str) -> list[list[_Token]]:
+    """``run`` cut wherever a group in Latin digits meets one in Eastern digits; a group
+    mixing both (a misread) goes with either side."""
+    pieces: list[list[_Token]] = [[]]
+    script = None
+    for t in run:
+        mine = _token_script(t, text)
+        if mine is not None and script is not None and mine != script:
+            pieces.append([])
+        pieces[-1].append(t)
+        script = mine or script
+    return pieces
+
+
 def _edge_run(line: list[_Token], from_end: bool) -> list[_Token]:
-    seq = reversed(line) if from_end else iter(line)
+    """The digit groups at one end of ``line``. A mark with no letter, digit or "+" at the
+    very end ("Iletişim +90 501 _": the cut edge of the next glyph, a cursor) is passed
+    over: it is no word, and it would hide the wrapped number's first groups."""
+    seq = list(reversed(line) if from_end else line)
+    while seq and _EDGE_MARK.match(seq[0].norm):
+        seq = seq[1:]
     run: list[_Token] = []
     for t in seq:
         if not _GROUP.match(t.norm):
             break
         run.append(t)
     return list(reversed(run)) if from_end else run
+
+
+_EDGE_MARK = re.compile(r"^(?:_|[^\w+]){1,2}$")
 
 
 # -- second readings ----------------------------------------------------------------------------
@@ -955,7 +997,7 @@ def _digits_beside_prices(line: str, regions: Sequence[str]) -> str:
 
 
 def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
-               regions: Sequence[str]) -> None:
+               regions: Sequence[str], confirmed: Collection[str] = ()) -> None:
     """Take the phone numbers of the lines read a second time into ``found``; where that
     reading of a line gives valid numbers, drop the national-format numbers the first reading
     took from the same line and the second does not confirm. The second reading is one
@@ -998,8 +1040,44 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 s.span = (tokens[0].start, tokens[0].end)  # the line; "shown" is as re-read
                 s.boxes = [tokens[0].box]
                 s.note = "read again with the English model"
+                settled = _settle_one_digit(s.value, lines[i], confirmed)
+                if settled is not None and settled not in have:
+                    s.alternatives = [s.value]
+                    s.value = settled
+                    s.note = f"{s.note}; {ONE_DIGIT_NOTE}"
                 found.append(s)
                 have.add(s.value)
+
+
+# Why a second reading's number was changed in one digit.
+ONE_DIGIT_NOTE = ("one digit differs between the two readings; the case shows this number "
+                  "with its country code")
+
+
+def _settle_one_digit(e164: str, line: list[_Token], confirmed: Collection[str]) -> str | None:
+    """The number the case shows when ``e164`` (a line's second reading) and a long digit
+    group of the line's first pass differ in exactly one digit and putting the first pass's
+    digit in gives that number ("wa.me/964791 7345669" re-read, "912345669" first read,
+    "+9647912345669" elsewhere in the case). Two readings that disagree are a tie, and
+    the case breaks it; with no number of the case to agree, the second reading stands."""
+    # Membership is asked even of an empty case: the pipeline records what was asked to know
+    # when the item must be read again.
+    if e164 in confirmed:
+        return None
+    digits = e164[1:]
+    for token in line:
+        group = re.sub(r"\D", "", token.norm)
+        if len(group) < 6:
+            continue
+        for at in range(len(digits) - len(group) + 1):
+            diff = [k for k in range(len(group)) if digits[at + k] != group[k]]
+            if len(diff) != 1:
+                continue
+            k = at + diff[0]
+            variant = "+" + digits[:k] + group[diff[0]] + digits[k + 1:]
+            if variant in confirmed:
+                return variant
+    return None
 
 
 # -- one case, many items -----------------------------------------------------------------------
