@@ -49,6 +49,9 @@ _EDGE_ACTIVITY = 0.5
 _EDGE_SHARE = 0.3
 # A photo covering this share of the image is the image itself.
 _WHOLE_AREA_FRACTION = 0.8
+# Photo blocks whose sides agree to this many working pixels are stacked (their facing edges
+# may be up to half a least photo side apart).
+_STACK_SLACK = 2
 
 
 @dataclass
@@ -89,6 +92,7 @@ def find_photo_regions(img: Image.Image | np.ndarray) -> list[Region]:
             photos.append((box, score))
 
     whole = (0, 0, width, height)
+    stacked = _stacked(photos, max(_STACK_SLACK, min_side // 2))
     if any(_area(b) >= _WHOLE_AREA_FRACTION * w * h for b, _ in photos):
         best = max(s for b, s in photos if _area(b) >= _WHOLE_AREA_FRACTION * w * h)
         return [Region(whole, round(best, 3), "whole")]
@@ -97,7 +101,7 @@ def find_photo_regions(img: Image.Image | np.ndarray) -> list[Region]:
 
     regions = []
     reach = 2 * int(np.ceil(max(sx, sy))) + 2
-    for (x0, y0, x1, y1), score in sorted(photos, key=lambda p: (p[0][1], p[0][0])):
+    for (x0, y0, x1, y1), score in sorted(photos + stacked, key=lambda p: (p[0][1], p[0][0])):
         full = (
             max(0, round(x0 * sx)),
             max(0, round(y0 * sy)),
@@ -106,6 +110,38 @@ def find_photo_regions(img: Image.Image | np.ndarray) -> list[Region]:
         )
         regions.append(Region(_refine(full_grey, full, reach), round(score, 3), "photo"))
     return regions
+
+
+def _stacked(photos: list[tuple[tuple[int, int, int, int], float]], gap: int
+             ) -> list[tuple[tuple[int, int, int, int], float]]:
+    """One block for each run of photo blocks stacked with the same sides, at most ``gap``
+    rows apart.
+
+    A photo with a band of flat sky or sea reads as two textured blocks with no empty row
+    between them: the XY-cut parts them around the run of densely textured rows (and drops
+    the sliver between, too small to be a block). Both parts stay regions (they may be two
+    photos of a grid); their union is added, since it may be the one photo that its copies
+    show whole.
+    """
+    below: dict[int, int] = {}
+    for i, (a, _) in enumerate(photos):
+        under = [(b[1] - a[3], j) for j, (b, _) in enumerate(photos)
+                 if j != i and abs(b[0] - a[0]) <= _STACK_SLACK
+                 and abs(b[2] - a[2]) <= _STACK_SLACK and 0 <= b[1] - a[3] <= gap]
+        if under:
+            below[i] = min(under)[1]
+    out = []
+    for start in sorted(set(range(len(photos))) - set(below.values())):
+        run = [start]
+        while run[-1] in below and len(run) <= len(photos):
+            run.append(below[run[-1]])
+        if len(run) > 1:
+            boxes = [photos[k][0] for k in run]
+            union = (min(b[0] for b in boxes), boxes[0][1], max(b[2] for b in boxes),
+                     boxes[-1][3])
+            area = sum(_area(b) for b in boxes)
+            out.append((union, sum(photos[k][1] * _area(photos[k][0]) for k in run) / area))
+    return out
 
 
 def _flatten(img: Image.Image) -> Image.Image:

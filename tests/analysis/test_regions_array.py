@@ -53,3 +53,35 @@ def test_bad_arrays_get_a_clear_error() -> None:
     with pytest.raises(ValueError, match="without pixels"):
         find_photo_regions(np.zeros((0, 5), dtype=np.uint8))
     assert find_photo_regions(Image.new("RGBA", (300, 200), (0, 0, 0, 0))) == []
+
+
+def _noise(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    return rng.integers(0, 256, (h, w), dtype=np.uint8)
+
+
+def test_a_photo_parted_at_a_flat_band_is_also_found_whole() -> None:
+    """A flat band of hills or sea across a photo parts it into two blocks; both stay regions
+    (they could be two photos of a grid) and their union is found too."""
+    rng = np.random.default_rng(5)
+    page = np.full((700, 400), 240, dtype=np.uint8)
+    page[0:560, 0:400] = _noise(rng, 560, 400)
+    page[270:278, :] = 128  # the flat band
+    page[560:, :] = 10  # a dark caption bar below the photo
+    boxes = [r.box for r in find_photo_regions(page)]
+    assert (0, 0, 400, 560) in boxes or any(
+        b[1] <= 2 and b[3] >= 558 and b[0] <= 2 and b[2] >= 398 for b in boxes), boxes
+    assert len(boxes) == 3, boxes
+
+
+def test_photos_far_apart_are_not_joined() -> None:
+    rng = np.random.default_rng(6)
+    page = np.full((900, 400), 240, dtype=np.uint8)
+    page[40:380, 20:380] = _noise(rng, 340, 360)
+    page[520:860, 20:380] = _noise(rng, 340, 360)  # the next post, 140 px of page between
+    boxes = [r.box for r in find_photo_regions(page)]
+    assert len(boxes) == 2, boxes
+    # Side by side photos of different widths are not stacked either.
+    page = np.full((700, 400), 240, dtype=np.uint8)
+    page[40:300, 20:380] = _noise(rng, 260, 360)
+    page[304:600, 20:200] = _noise(rng, 296, 180)
+    assert len(find_photo_regions(page)) == 2
