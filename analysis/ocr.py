@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 6
+RECIPE_VERSION = 7
 
 LANG_NAMES = {
     "eng": "English",
@@ -532,7 +532,8 @@ def ocr_image(
     most of the text came back in. Photos (no flat background) get a second reading of their
     light pixels only and keep the better one. With ara or fas, words with Eastern digits are
     read again by shape and replaced when every digit matches (``settings["digit_shapes"]``
-    keeps what Tesseract read); lines with numbers get a second reading in
+    keeps what Tesseract read; words that match no digit shape are listed in
+    ``settings["digit_doubts"]``); lines with numbers get a second reading in
     ``settings["line_readings"]`` that ``find_selectors_in_ocr`` uses. Boxes are in the original
     image's pixels. Raises
     ``OcrUnavailable`` when Tesseract or every requested language is missing, ``OcrTimeout``
@@ -1389,7 +1390,12 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
     """Read again by shape every word that came back with Eastern digits in it, and the short
     tokens beside such words (a misread group often loses its digits altogether: "٧٨" came
     back as "VA"). A word's text is replaced only when every blob in it matches a digit shape
-    closely; what Tesseract read is kept in ``settings["digit_shapes"]``.
+    closely; what Tesseract read is kept in ``settings["digit_shapes"]``. A word with Eastern
+    digits that matches no digit shape closely keeps Tesseract's text and is listed in
+    ``settings["digit_doubts"]`` (its box, text and worst shape distance, None when no digit
+    shape could be read at all): Tesseract misreads compact Eastern digits into other valid
+    digits ("۴۵۸۶" read "۲۵۸۲"), and the selector finder does not trust a plain number made
+    from such words.
 
     The groups of a number in a right-to-left line stand right to left, and Tesseract now and
     then returns one of them out of place; the digit words of such a line are put back in
@@ -1400,6 +1406,7 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
     for w in result.words:
         lines.setdefault((w.block, w.par, w.line), []).append(w)
     changed: list[dict] = []
+    doubts: list[dict] = []
     extra: list[dict] = []
     for key, words in lines.items():
         if not any(_EASTERN_RE.search(w.text) for w in words):
@@ -1423,8 +1430,12 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
                 if id(w) not in todo:
                     continue
                 tried.add(id(w))
-                read = _read_word_shapes(prepared, scale, w, line_box)
+                read, distance = _read_word_shapes(prepared, scale, w, line_box)
                 if read is None:
+                    if _EASTERN_RE.search(w.text):
+                        doubts.append({"box": list(w.box), "text": w.text,
+                                       "distance": None if distance is None
+                                       else round(distance, 3)})
                     continue
                 persian = any("\u06f0" <= ch <= "\u06f9" for ch in w.text)
                 base = 0x06F0 if persian else 0x0660  # keep the digit system Tesseract saw
@@ -1448,11 +1459,17 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
         result.words = [w for words in lines.values() for w in words]
         result.text = _join_lines(result.words)
         result.settings["digit_shapes"] = changed
+    if doubts:
+        result.settings["digit_doubts"] = doubts
     return extra
 
 
 def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord,
-                      line_box: list[int] | None = None) -> tuple[str, float] | None:
+                      line_box: list[int] | None = None
+                      ) -> tuple[tuple[str, float] | None, float | None]:
+    """(the word's digits and worst distance when its shapes match digits closely, else
+    None; the worst distance of the shape reading, None when no digit shape was read or the
+    word's digits are Latin)."""
     box = list(w.box)
     if line_box is not None:
         # Tesseract's box for a digit word is now and then cut short at the top; the line's
@@ -1463,18 +1480,20 @@ def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord,
     box = (max(0, x0 - pad), max(0, y0 - pad), min(prepared.width, x1 + pad),
            min(prepared.height, y1 + pad))
     if box[2] - box[0] < 4 or box[3] - box[1] < 6:
-        return None
+        return None, None
     crop = prepared.crop(box)
     read = read_digit_shapes(crop)
-    if read is None or read[1] > _SHAPE_MAX_DISTANCE:
-        return None
+    if read is None:
+        return None, None
+    if read[1] > _SHAPE_MAX_DISTANCE:
+        return None, float(read[1])
     if w.text.isascii() and w.text.isdigit():
         # Latin digits beside an Eastern number ("964+ 791 234 5686") match Eastern shapes
         # fairly well too; they stay Latin when they match the Latin digits at least as well.
         latin = read_digit_shapes(crop, latin=True)
         if latin is not None and latin[1] <= read[1]:
-            return None
-    return read[0], float(read[1])
+            return None, None
+    return (read[0], float(read[1])), float(read[1])
 
 
 def _union(words: list[OcrWord]) -> list[int]:

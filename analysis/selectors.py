@@ -500,7 +500,9 @@ def find_selectors_in_ocr(
 
     National readings followed by the counts under a post ("06 557 83 comments") are dropped,
     the line of counts is never the rest of a wrapped number, and a national reading with two
-    or more one-digit groups ("8 ۲ 3 ١٤١١ ۲ 6": icons and a status bar) is dropped.
+    or more one-digit groups ("8 ۲ 3 ١٤١١ ۲ 6": icons and a status bar) is dropped, and so is
+    a plain reading that uses a word with Eastern digits whose ink matched no digit shape
+    (``settings["digit_doubts"]`` of ``ocr_image``: "۴۵۸۶" misread "۲۵۸۲").
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
     followed by at least nine more digits; or, when it has none of these (an Italian "312" /
@@ -630,6 +632,10 @@ def find_selectors_in_ocr(
             found.remove(sel)
     for sel in [s for s in found if s.kind == "phone" and not s.note
                 and _scattered_digits(s.shown)]:
+        found.remove(sel)
+    doubts = _doubtful_boxes(ocr)
+    for sel in [s for s in found if s.kind == "phone" and not s.note
+                and _from_doubtful_words(s, all_tokens, text, doubts)]:
         found.remove(sel)
     for sel in found:
         if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
@@ -813,6 +819,34 @@ def _mixed_digit_scripts(shown: str) -> bool:
                              or "\u06f0" <= ch <= "\u06f9")
     }
     return len(scripts) > 1
+
+
+def _doubtful_boxes(ocr: OcrResult) -> set[Box]:
+    """Boxes of the words with Eastern digits that matched no digit shape closely
+    (``settings["digit_doubts"]`` of ``ocr_image``)."""
+    out: set[Box] = set()
+    for entry in (ocr.settings or {}).get("digit_doubts") or []:
+        box = entry.get("box") if isinstance(entry, dict) else None
+        if isinstance(box, (list, tuple)) and len(box) == 4:
+            try:
+                out.add(tuple(int(v) for v in box))
+            except (TypeError, ValueError):
+                continue  # a malformed mark is no mark: the number stays
+    return out
+
+
+def _from_doubtful_words(sel: Selector, tokens: list[_Token], text: str,
+                         doubts: set[Box]) -> bool:
+    """``sel`` was read from a word with Eastern digits whose shapes match no digits closely.
+    Tesseract misreads compact Eastern digits into other digits ("۴۵۸۶" read "۲۵۸۲", "۰۵۰۱ ۲۳۴
+    ۵۰ ۵۴" read "۰۵۰ ۵۲۵۰۲۳۲"), and a plain reading of them is then another valid number: the
+    text cannot tell it, the ink can. One such word is enough, since every group is part of
+    the number; the right readings measured matched within 0.34 in every word."""
+    if not doubts or not sel.boxes:
+        return False
+    boxes = {tuple(b) for b in sel.boxes}
+    return any(t.box in boxes and t.box in doubts and _token_script(t, text) != "latin"
+               for t in tokens)
 
 
 def _national_within(sel: Selector, span: tuple[int, int], n_digits: int) -> bool:

@@ -8,6 +8,8 @@ varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 
 from __future__ import annotations
 
+import json
+
 from analysis.selectors import ONE_DIGIT_NOTE, find_selectors_in_ocr
 from tests.analysis.ocr_fixtures import e164, ocr_of, phones, with_second_reading
 
@@ -84,3 +86,40 @@ def test_one_digit_between_two_readings_stands_without_the_case():
     found = [s.value for s in find_selectors_in_ocr(ocr, confirmed={other})
              if s.kind in _PHONE]
     assert found == [wrong]
+
+
+def _marked(ocr, *texts: str):
+    """``ocr`` with its words of these texts marked as matching no digit shape (as
+    ``ocr_image`` marks them), through JSON as the case stores OCR settings."""
+    ocr.settings["digit_doubts"] = [{"box": list(w.box), "text": w.text, "distance": 0.57}
+                                    for w in ocr.words if w.text in texts]
+    ocr.settings = json.loads(json.dumps(ocr.settings))
+    return ocr
+
+
+def _persian_line(extra: list[str] = ()) -> object:
+    # "تماس ۰۵۰۱ ۲۳۴ ۵۶ ۵۴": a plain national number in Persian digits after a contact word.
+    nat = "0" + TR[3:]  # 05012345654
+    return ocr_of([(1, 20, ["تماس", _fa(nat[:4]), _fa(nat[4:7]), _fa(nat[7:9]),
+                            _fa(nat[9:]), *extra])])
+
+
+def test_plain_number_from_a_doubtful_eastern_word_is_dropped():
+    assert phones(_persian_line()) == [TR]
+    # One group's ink matches no digit shape: Tesseract misread it, and the number it made is
+    # another valid one; it is dropped.
+    nat = "0" + TR[3:]
+    assert phones(_marked(_persian_line(), _fa(nat[4:7]))) == []
+    assert phones(_marked(_persian_line(), _fa(nat[:4]), _fa(nat[4:7]), _fa(nat[7:9]),
+                          _fa(nat[9:]))) == []
+
+
+def test_doubtful_word_outside_the_number_changes_nothing():
+    # A marked price after the number is no part of it.
+    assert phones(_marked(_persian_line(["قیمت", "۷۵۰۰"]), "۷۵۰۰")) == [TR]
+
+
+def test_doubt_marks_on_latin_digits_are_not_taken():
+    nat = "0" + TR[3:]
+    ocr = ocr_of([(1, 20, ["Contact", nat[:4], nat[4:7], nat[7:9], nat[9:]])])
+    assert phones(_marked(ocr, nat[4:7])) == [TR]
