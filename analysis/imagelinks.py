@@ -413,6 +413,9 @@ def _detail_why(v: features.Verification, strong: bool) -> str:
     """Which rule confirmed (or refused) a verified pair, in words."""
     edges = "" if v.detail is None else f"; their fine edges correlate {v.detail:.2f}"
     if not strong:
+        if v.confirmed:  # found by visual words alone, short of WORDS_ONLY_DETAIL
+            return (edges + f", short of the {WORDS_ONLY_DETAIL:g} a pair found by visual "
+                    f"words alone needs with under {features.DETAIL_VETO_BELOW} inliers")
         return edges + (f", too little to confirm (below {features.DETAIL_VETO:g})"
                         if v.vetoed else "")
     if v.by_rules and not v.homography_ok:
@@ -560,11 +563,24 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
         done += len(batch)
         results = _verify_batch(verify, [(regions[c.i], regions[c.j]) for c in batch])
         for c, v in zip(batch, results, strict=True):
-            if v is not None and v.confirmed:
+            if v is not None and v.confirmed and not _words_only_doubt(c, v):
                 keep(c, "strong", v)
-            elif v is not None and v.borderline:
+            elif v is not None and (v.borderline or v.confirmed):
                 keep(c, "weak", v)
     return best
+
+
+# A pair that only the visual words found (no hash brought the two areas near), confirmed with
+# fewer than features.DETAIL_VETO_BELOW inliers, is strong only when the aligned areas' fine
+# edges agree at least this much; otherwise it is shown as weak. Two different photos with the
+# same drawn boat matched on the boat alone (29-53 inliers, fine detail 0.61-0.82 on a 400-file
+# collection, bench/RESULTS-linking.md); copies found that way agreed at 0.93 and more there.
+WORDS_ONLY_DETAIL = 0.85
+
+
+def _words_only_doubt(c: Candidate, v: features.Verification) -> bool:
+    return (c.similarity is not None and v.inliers < features.DETAIL_VETO_BELOW
+            and (v.detail is None or v.detail < WORDS_ONLY_DETAIL))
 
 
 def candidate_radius(t: Thresholds, verify: bool) -> int:
@@ -964,7 +980,8 @@ def _inputs_digest(regions: list[RegionRecord], max_verify: int) -> str:
     h = hashlib.sha256()
     h.update(json.dumps([_CACHE_FORMAT, features.VERIFIER_VERSION, _words_version(),
                          retrieval.MIN_SIMILARITY, retrieval.TOP_K, retrieval.MAX_AREA_SHARE,
-                         asdict(Thresholds()), max_verify, _TRIES_PER_PAIR]).encode())
+                         asdict(Thresholds()), max_verify, _TRIES_PER_PAIR,
+                         WORDS_ONLY_DETAIL]).encode())
     for r in regions:
         h.update(f"{r.id} {r.kind} {area_key(r)} {_hash_key(r)} {r.low_quality}\n".encode())
     return h.hexdigest()

@@ -4,6 +4,7 @@ another photo is not linked; a process pool gives the same answers as the callin
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from PIL import ImageOps
 from analysis import features, retrieval
 from analysis.hashing import hash_image
 from analysis.imagelinks import (
+    WORDS_ONLY_DETAIL,
     RegionRecord,
     linkable,
     pairs_from_regions,
@@ -89,6 +91,17 @@ def test_visual_word_candidates_link_what_hashes_miss(halves) -> None:
     assert "found by shared local features" in p["why"] and "confirmed by" in p["why"]
     assert p["verification"]["mirrored"] and p["transformed"]
     assert not [k for k in found if "other" in k[0] or "other" in k[1]]
+    # Found by visual words alone and confirmed with few inliers, a pair needs fine detail of
+    # WORDS_ONLY_DETAIL to be strong (the same drawn boat in two photos gets that far).
+    def doubtful(a: RegionRecord, b: RegionRecord) -> features.Verification:
+        v = replace(verify(a, b), inliers=40, detail=WORDS_ONLY_DETAIL - 0.05,
+                    correlation=0.9, geometry_ok=True)
+        assert v.confirmed
+        return v
+
+    weak = pairs_from_regions(records, verify=doubtful, similar=similar)
+    p = weak[("a_top.jpg", "b_bottom_mirrored.jpg")]
+    assert p["band"] == "weak" and "found by visual words alone needs" in p["why"], p["why"]
     # A verifier that refuses everything leaves no visual-word link.
     assert pairs_from_regions(records, verify=lambda a, b: None, similar=similar) == {}
     # Nor does one without a verifier: visual words are candidates, never evidence.
