@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QThreadPool
 
 from evidence.case import Case
 from gui import main_window as main_window_module
@@ -116,6 +118,11 @@ def test_recent_cases_are_listed_newest_first_and_pruned(window, tmp_path):
     labels = [a.text() for a in window.recent_menu.actions() if a.text()]
     assert labels[:2] == ["&1 second", "&2 first"]
 
+    # Background readers of the closed case may still be letting go of their connections;
+    # the last one to close removes the database's -shm file, which must not happen while
+    # rmtree walks the folder.
+    QThreadPool.globalInstance().waitForDone(5000)
+    gc.collect()
     shutil.rmtree(second)
     window.recent_menu.aboutToShow.emit()
     assert [a.text() for a in window.recent_menu.actions() if a.text()][0] == "&1 first"
