@@ -773,12 +773,18 @@ def _px(box: Sequence[float], scale: float, pad: int, prepared: Image.Image
             min(prepared.height, int(box[3] * scale) + pad))
 
 
-def _number_line_jobs(prepared: Image.Image, scale: float, result: OcrResult
-                      ) -> list[_LineJob]:
+def _words_by_line(result: OcrResult) -> list[list[OcrWord]]:
+    """The first pass's words, line by line (Tesseract's block, paragraph and line), in the
+    order Tesseract gave them."""
     grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
     for w in result.words:
         grouped.setdefault((w.block, w.par, w.line), []).append(w)
-    lines = list(grouped.values())
+    return list(grouped.values())
+
+
+def _number_line_jobs(prepared: Image.Image, scale: float, result: OcrResult
+                      ) -> list[_LineJob]:
+    lines = _words_by_line(result)
     # Both lines of a number wrapped across two: the second line often holds only a short
     # group or two, and those are what the first pass garbles ("91-2345696" read "91-6").
     wrap = {i for i in range(len(lines) - 1)
@@ -834,10 +840,7 @@ def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResu
     no word at all or as garbage ("۹4۹ 0"). Taken only when every blob in the row matches a
     digit (so a row of words gives nothing) and there are at least eight digits; the groups
     are given right to left, as they stand in a right-to-left line."""
-    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in result.words:
-        grouped.setdefault((w.block, w.par, w.line), []).append(w)
-    lines = list(grouped.values())
+    lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
     for i, below in _after_contact(lines, boxes):
@@ -908,11 +911,8 @@ def _contact_line_shape_readings(prepared: Image.Image, scale: float, result: Oc
     blob is far from its digit, there are at least eight digits, and the digits differ from
     the first pass's. The groups are given right to left, as the line reads; the first pass's
     words are left as they were."""
-    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in result.words:
-        grouped.setdefault((w.block, w.par, w.line), []).append(w)
     out = []
-    for words in grouped.values():
+    for words in _words_by_line(result):
         line_box = _union(words)
         by_x = sorted(words, key=lambda w: w.box[0])
         persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ" for w in words for ch in w.text)
@@ -1052,10 +1052,7 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
     first pass did not read those digits already. Rows of short groups are not read: at 10 px
     a space is as narrow as the gap around a zero's dot, and groups read right to left after
     a lost space come out in another order, making another number."""
-    grouped: dict[tuple[int, int, int], list[OcrWord]] = {}
-    for w in result.words:
-        grouped.setdefault((w.block, w.par, w.line), []).append(w)
-    lines = list(grouped.values())
+    lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
     for i, below in _after_contact(lines, boxes):
