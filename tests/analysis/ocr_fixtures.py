@@ -1,4 +1,5 @@
-"""Helpers shared by the selector tests: fictional numbers and OCR results built by hand.
+"""Helpers shared by the selector and OCR tests: fictional numbers, OCR results built by hand,
+and right-to-left lines drawn in the bundled Naskh font.
 
 Every number is phonenumbers' example mobile number for its region with the last digits
 varied, so none belongs to anyone.
@@ -6,8 +7,11 @@ varied, so none belongs to anyone.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from PIL import Image, ImageDraw, ImageFont
 
 from analysis.ocr import OcrResult, OcrWord
 from analysis.selectors import find_selectors_in_ocr
@@ -52,3 +56,28 @@ def with_second_reading(ocr: OcrResult, line: int, text: str) -> OcrResult:
 def phones(ocr: OcrResult) -> list[str]:
     """The phone numbers found in ``ocr``, sorted."""
     return sorted(s.value for s in find_selectors_in_ocr(ocr) if s.kind == "phone")
+
+
+FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
+RTL_SIZE = 32
+
+
+def rtl_line(texts: list[str]) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
+    """One right-to-left line drawn in Naskh at RTL_SIZE, each text left of the one before,
+    a space apart; the box of each."""
+    font = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), RTL_SIZE)
+    img = Image.new("L", (820, 90), 255)
+    draw = ImageDraw.Draw(img)
+    x, boxes = 800, []
+    for text in texts:
+        box = draw.textbbox((x, 20), text, font=font, anchor="ra", direction="rtl")
+        draw.text((x, 20), text, font=font, fill=0, anchor="ra", direction="rtl")
+        boxes.append(tuple(int(v) for v in box))
+        x = box[0] - RTL_SIZE
+    return img, boxes
+
+
+def first_pass(words: list[tuple[str, tuple[int, int, int, int]]]) -> OcrResult:
+    """A first OCR pass of one Arabic line: the given words with their boxes, in order."""
+    ws = [OcrWord(text, 60.0, box, 1, 1, 1, k + 1) for k, (text, box) in enumerate(words)]
+    return OcrResult(" ".join(w.text for w in ws), 60.0, ws, "tesseract", "5", {}, "Arabic")

@@ -5,38 +5,15 @@ they need no Tesseract."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PIL import Image, ImageDraw, ImageFont
 
 from analysis import ocr
-from analysis.ocr import DigitShapeReading, OcrResult, OcrWord
+from analysis.ocr import DigitShapeReading, OcrWord
+from tests.analysis.ocr_fixtures import FONTS, RTL_SIZE, first_pass, rtl_line
 
-FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
-SIZE = 32
 CONTACT = "للاستفسار"
 # A fictional Libyan mobile in Arabic-Indic digits as adverts write it: "091-2345959".
 GROUPS = ("٠٩١", "٢٣٤٥٩٥٩")
-
-
-def _line(texts: list[str]) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
-    """One right-to-left line: each text drawn in Naskh left of the one before, a space apart;
-    the box of each."""
-    font = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
-    img = Image.new("L", (820, 90), 255)
-    draw = ImageDraw.Draw(img)
-    x, boxes = 800, []
-    for text in texts:
-        box = draw.textbbox((x, 20), text, font=font, anchor="ra", direction="rtl")
-        draw.text((x, 20), text, font=font, fill=0, anchor="ra", direction="rtl")
-        boxes.append(tuple(int(v) for v in box))
-        x = box[0] - SIZE
-    return img, boxes
-
-
-def _first_pass(words: list[tuple[str, tuple[int, int, int, int]]]) -> OcrResult:
-    ws = [OcrWord(text, 60.0, box, 1, 1, 1, k + 1) for k, (text, box) in enumerate(words)]
-    return OcrResult(" ".join(w.text for w in ws), 60.0, ws, "tesseract", "5", {}, "Arabic")
 
 
 def _digits(text: str) -> str:
@@ -44,9 +21,9 @@ def _digits(text: str) -> str:
 
 
 def test_latin_letter_garbage_after_contact_word_is_read_by_shape():
-    img, (contact, first, second) = _line([CONTACT, *GROUPS])
+    img, (contact, first, second) = rtl_line([CONTACT, *GROUPS])
     # The first pass read the number after the contact word as Latin letters.
-    result = _first_pass([("Yrtotot", second), ("İsa3", first), (CONTACT, contact)])
+    result = first_pass([("Yrtotot", second), ("İsa3", first), (CONTACT, contact)])
     readings = ocr._contact_line_shape_readings(img, 1.0, result)
     assert len(readings) == 1
     # Groups right to left, as the line reads; the first pass's words are left alone.
@@ -56,34 +33,34 @@ def test_latin_letter_garbage_after_contact_word_is_read_by_shape():
 
 
 def test_mixed_digit_scripts_after_contact_word_are_read_by_shape():
-    img, (contact, first, second) = _line([CONTACT, *GROUPS])
+    img, (contact, first, second) = rtl_line([CONTACT, *GROUPS])
     # Two scripts in one word, one digit wrong ("1" for "٥").
-    result = _first_pass([("٢٣4٥٩1٩", second), ("٠٩١", first), (CONTACT, contact)])
+    result = first_pass([("٢٣4٥٩1٩", second), ("٠٩١", first), (CONTACT, contact)])
     readings = ocr._contact_line_shape_readings(img, 1.0, result)
     assert [_digits(r["text"]) for r in readings] == ["091 2345959"]
     # Right digits in two scripts: the selector finder reads those as they are.
-    result = _first_pass([("٢٣4٥٩٥٩", second), ("٠٩١", first), (CONTACT, contact)])
+    result = first_pass([("٢٣4٥٩٥٩", second), ("٠٩١", first), (CONTACT, contact)])
     assert ocr._contact_line_shape_readings(img, 1.0, result) == []
 
 
 def test_reading_the_first_pass_already_has_gives_nothing():
-    img, (contact, first, second) = _line([CONTACT, *GROUPS])
-    result = _first_pass([(GROUPS[1], second), (GROUPS[0], first), (CONTACT, contact)])
+    img, (contact, first, second) = rtl_line([CONTACT, *GROUPS])
+    result = first_pass([(GROUPS[1], second), (GROUPS[0], first), (CONTACT, contact)])
     assert ocr._contact_line_shape_readings(img, 1.0, result) == []
 
 
 def test_a_word_between_contact_word_and_garbage_stops_the_run():
-    img, (contact, word, second) = _line([CONTACT, "بها", GROUPS[1]])
-    result = _first_pass([("Yrtotot", second), ("بها", word), (CONTACT, contact)])
+    img, (contact, word, second) = rtl_line([CONTACT, "بها", GROUPS[1]])
+    result = first_pass([("Yrtotot", second), ("بها", word), (CONTACT, contact)])
     assert ocr._contact_line_shape_readings(img, 1.0, result) == []
 
 
 def test_no_reading_without_contact_word_or_with_too_few_digits():
-    img, (word, first, second) = _line(["مرحب", *GROUPS])
-    result = _first_pass([("Yrtotot", second), ("İsa3", first), ("مرحب", word)])
+    img, (word, first, second) = rtl_line(["مرحب", *GROUPS])
+    result = first_pass([("Yrtotot", second), ("İsa3", first), ("مرحب", word)])
     assert ocr._contact_line_shape_readings(img, 1.0, result) == []
-    img, (contact, first) = _line([CONTACT, GROUPS[0]])
-    result = _first_pass([("İsa3", first), (CONTACT, contact)])
+    img, (contact, first) = rtl_line([CONTACT, GROUPS[0]])
+    result = first_pass([("İsa3", first), (CONTACT, contact)])
     assert ocr._contact_line_shape_readings(img, 1.0, result) == []
 
 
@@ -99,7 +76,7 @@ def test_unsure_digit_counts_only_where_the_first_pass_read_it_too():
 
 
 def test_touching_digits_are_cut_apart_only_when_asked():
-    font = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
+    font = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), RTL_SIZE)
     img = Image.new("L", (200, 80), 255)
     draw = ImageDraw.Draw(img)
     draw.text((20, 10), "٥", font=font, fill=0)
@@ -118,8 +95,8 @@ def test_touching_digits_are_cut_apart_only_when_asked():
 def test_selector_finder_takes_the_reading():
     from analysis.selectors import find_selectors_in_ocr
 
-    img, (contact, first, second) = _line([CONTACT, *GROUPS])
-    result = _first_pass([("Yrtotot", second), ("İsa3", first), (CONTACT, contact)])
+    img, (contact, first, second) = rtl_line([CONTACT, *GROUPS])
+    result = first_pass([("Yrtotot", second), ("İsa3", first), (CONTACT, contact)])
     assert not [s for s in find_selectors_in_ocr(result) if s.kind == "phone"]
     result.settings["line_readings"] = ocr._contact_line_shape_readings(img, 1.0, result)
     phones = [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
