@@ -17,9 +17,12 @@ outside the strong hash band, whole-area or partial, are checked by local featur
 ones are strong, borderline ones weak, the rest dropped. Strong whole-area hash matches need
 no second check. A second source of candidates does not go through hashes at all: areas that
 share many visual words (analysis/retrieval.py), which finds copies showing different parts
-of a photo. Verification runs in rounds (each media pair's best untried candidate per round,
-nearest hash candidates first, then the most similar by words), in a process pool when the
-verifier has one, at most ``MAX_VERIFY`` region pairs in all.
+of a photo. A third needs neither corners nor hashes: an area whose strip code is near that of
+the top or bottom of another (a strip of sky and sea left on screen when the rest of the photo
+was scrolled off). Verification runs in rounds (each media pair's best untried candidate per
+round from each source: nearest hash candidates first, then the most similar by words, then
+the nearest strips), in a process pool when the verifier has one, at most ``MAX_VERIFY``
+region pairs in all.
 
 Linking a case is incremental (``LinkCache``, kept in the case's cache/ folder): each area's
 visual words and features, and each verified region pair, are kept between runs, keyed by the
@@ -120,6 +123,7 @@ class Candidate:
     transformed: bool  # matched through a mirrored or rotated variant
     partial: bool = False  # one region matched a window (a part) of the other
     similarity: float | None = None  # found by shared visual words, not by hashes
+    strip: int | None = None  # found by strip codes (their Hamming distance), not by hashes
 
 
 @dataclass
@@ -392,13 +396,26 @@ def _phash_words(hexes: list[str]) -> np.ndarray:
 def _why(first: RegionRecord, second: RegionRecord, c: Candidate, t: Thresholds, band: str,
          v: features.Verification | None) -> str:
     strong = band == "strong"
-    if c.similarity is not None:
+    if c.strip is not None:
+        text = (f"{_describe(first, second)}: found by the light and shade of one laid over "
+                f"the top or bottom of the other at its full width (strip codes "
+                f"{c.strip} of {retrieval.STRIP_BITS} bits apart, candidates from "
+                f"{retrieval.STRIP_RADIUS}), not by hashes (PDQ distance {c.pdq} of 256, pHash "
+                f"distance {c.phash} of 64)")
+    elif c.similarity is not None:
         text = (f"{_describe(first, second)}: found by shared local features (visual-word "
                 f"similarity {c.similarity:.3f}, candidates from {retrieval.MIN_SIMILARITY:g}), "
                 f"not by hashes (PDQ distance {c.pdq} of 256, pHash distance {c.phash} of 64)")
     else:
         text = _hash_why(first, second, c, t, strong)
-    if v is not None:
+    if v is not None and v.stripped:
+        text += (f"; confirmed by alignment, not by matching features ({v.inliers} RANSAC "
+                 f"inliers): the shorter area is the {v.strip} of the other at its full width, "
+                 f"as a photo part scrolled off a screen shows (scale {v.scale:g}"
+                 + (", mirrored" if v.mirrored else "")
+                 + f"); aligned pixels correlate {v.correlation:.2f} and their fine edges "
+                 f"{v.detail:.2f}, accepted from {features.STRIP_CONFIRM:g}")
+    elif v is not None:
         text += (f"; {'confirmed' if strong else 'partly supported'} by {v.inliers} matching "
                  f"features (RANSAC inliers, minimum {features.MIN_INLIERS}"
                  + ("" if strong else f", review from {features.WEAK_INLIERS}")
@@ -413,9 +430,10 @@ def _detail_why(v: features.Verification, strong: bool) -> str:
     """Which rule confirmed (or refused) a verified pair, in words."""
     edges = "" if v.detail is None else f"; their fine edges correlate {v.detail:.2f}"
     if not strong:
-        if v.confirmed:  # found by visual words alone, short of WORDS_ONLY_DETAIL
+        if v.confirmed:  # found without a hash, short of WORDS_ONLY_DETAIL
             return (edges + f", short of the {WORDS_ONLY_DETAIL:g} a pair found by visual "
-                    f"words alone needs with under {features.DETAIL_VETO_BELOW} inliers")
+                    f"words or strip codes alone needs with under {features.DETAIL_VETO_BELOW} "
+                    "inliers")
         return edges + (f", too little to confirm (below {features.DETAIL_VETO:g})"
                         if v.vetoed else "")
     if v.by_rules and not v.homography_ok:
@@ -448,16 +466,11 @@ def _verify_batch(verify: Verifier, pairs: list[tuple[RegionRecord, RegionRecord
     return many(pairs) if many is not None else [verify(a, b) for a, b in pairs]
 
 
-def similar_candidates(regions: list[RegionRecord],
-                       similar: list[retrieval.SimilarPair]) -> list[Candidate]:
-    """Candidates from pairs of areas that share visual words, with their hash distances."""
-    pairs = [p for p in similar if regions[p.i].media != regions[p.j].media]
-    if not pairs:
-        return []
-    # Vectorised: a case has tens of thousands of similar pairs.
-    i = np.asarray([p.i for p in pairs], dtype=np.int64)
-    j = np.asarray([p.j for p in pairs], dtype=np.int64)
-    mirror = np.asarray([p.mirrored for p in pairs], dtype=bool)
+def _hash_distances(regions: list[RegionRecord], i: np.ndarray, j: np.ndarray,
+                    mirror: np.ndarray) -> tuple[list[int], list[int]]:
+    """PDQ and pHash distances of region pairs (i, j) found some other way than by hashes,
+    through the mirrored or rotated variants where ``mirror``."""
+    # Vectorised: a case has tens of thousands of such pairs.
     pdq = to_words(hex_to_bytes([r.pdq for r in regions], 256))
     # Each area's seven variants; missing ones stand in as the area itself, which the
     # distance as it is already counts.
@@ -472,22 +485,52 @@ def similar_candidates(regions: list[RegionRecord],
     ph_mirror = np.minimum(popcount(own[i] ^ flipped[j]), popcount(flipped[i] ^ own[j]))
     d = np.where(mirror, np.minimum(d, d_var), d)
     ph = np.where(mirror, ph_mirror, ph)
+    return d.tolist(), ph.tolist()
+
+
+def _pair_arrays(pairs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.asarray([p.i for p in pairs], dtype=np.int64),
+            np.asarray([p.j for p in pairs], dtype=np.int64),
+            np.asarray([p.mirrored for p in pairs], dtype=bool))
+
+
+def similar_candidates(regions: list[RegionRecord],
+                       similar: list[retrieval.SimilarPair]) -> list[Candidate]:
+    """Candidates from pairs of areas that share visual words, with their hash distances."""
+    pairs = [p for p in similar if regions[p.i].media != regions[p.j].media]
+    if not pairs:
+        return []
+    d, ph = _hash_distances(regions, *_pair_arrays(pairs))
     return [Candidate(p.i, p.j, dd, pp, p.mirrored, False, p.similarity)
-            for p, dd, pp in zip(pairs, d.tolist(), ph.tolist(), strict=True)]
+            for p, dd, pp in zip(pairs, d, ph, strict=True)]
+
+
+def strip_candidates(regions: list[RegionRecord],
+                     strips: list[retrieval.StripPair]) -> list[Candidate]:
+    """Candidates from areas whose strip codes say one may be the top or bottom of the other
+    (``retrieval.strip_pairs``), with their hash distances."""
+    pairs = [p for p in strips if regions[p.i].media != regions[p.j].media]
+    if not pairs:
+        return []
+    d, ph = _hash_distances(regions, *_pair_arrays(pairs))
+    return [Candidate(p.i, p.j, dd, pp, p.mirrored, False, None, p.distance)
+            for p, dd, pp in zip(pairs, d, ph, strict=True)]
 
 
 def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | None = None,
                        verify: Verifier | None = None, max_verify: int = MAX_VERIFY,
                        similar: list[retrieval.SimilarPair] | None = None,
-                       candidates: list[Candidate] | None = None
+                       candidates: list[Candidate] | None = None,
+                       strips: list[retrieval.StripPair] | None = None
                        ) -> dict[tuple[str, str], dict]:
     """The best matching region pair for every two media that show the same photo.
 
     ``regions`` should already be ``linkable``; keys are (media, media) in sorted order.
     Without ``verify`` the hash bands alone decide. With it, only strong whole-area hash
     matches are taken on hashes; other candidates within the verification radii, and the
-    area pairs in ``similar`` (``retrieval.similar_pairs`` over the same regions), are linked
-    strong when ``verify`` confirms them, weak when it is borderline, and dropped otherwise.
+    area pairs in ``similar`` (``retrieval.similar_pairs`` over the same regions) and in
+    ``strips`` (``retrieval.strip_pairs``), are linked strong when ``verify`` confirms them,
+    weak when it is borderline, and dropped otherwise.
     ``verify`` may return None (the areas could not be compared): the candidate is dropped.
     ``verify`` may have a ``many(pairs)`` method that verifies a list of pairs at once.
     ``candidates`` (``candidate_pairs`` over the same regions, within at least
@@ -521,7 +564,7 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
                                          "mirrored": v.mirrored,
                                          "correlation": v.correlation,
                                          "coverage": v.coverage, "spread": v.spread,
-                                         "detail": v.detail,
+                                         "detail": v.detail, "strip": v.strip,
                                          "min_inliers": features.MIN_INLIERS}
 
     queue: list[Candidate] = []
@@ -540,14 +583,18 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
     # least likely; a region pair found both ways is verified once, as a hash candidate.
     queue.sort(key=lambda c: (c.pdq / 256 + c.phash / 64, c.i, c.j))
     queued = {(min(c.i, c.j), max(c.i, c.j)) for c in queue}
-    queue += [c for c in similar_candidates(regions, similar or [])
-              if (min(c.i, c.j), max(c.i, c.j)) not in queued]
+    for extra in (similar_candidates(regions, similar or []),
+                  strip_candidates(regions, strips or [])):
+        fresh = [c for c in extra if (min(c.i, c.j), max(c.i, c.j)) not in queued]
+        queue += fresh
+        queued |= {(min(c.i, c.j), max(c.i, c.j)) for c in fresh}
     # Each source of candidates gets its own tries per media pair: three near hash
     # candidates that fail must not hide the one area pair the visual words found.
-    per_pair: dict[tuple[str, str], tuple[list[Candidate], list[Candidate]]] = {}
+    per_pair: dict[tuple[str, str], tuple[list[Candidate], ...]] = {}
     for c in queue:
         key = tuple(sorted((regions[c.i].media, regions[c.j].media)))
-        per_pair.setdefault(key, ([], []))[c.similarity is not None].append(c)
+        source = 2 if c.strip is not None else 1 if c.similarity is not None else 0
+        per_pair.setdefault(key, ([], [], []))[source].append(c)
     done = 0
     for round_ in range(_TRIES_PER_PAIR):
         batch = []
@@ -570,16 +617,20 @@ def pairs_from_regions(regions: list[RegionRecord], thresholds: Thresholds | Non
     return best
 
 
-# A pair that only the visual words found (no hash brought the two areas near), confirmed with
-# fewer than features.DETAIL_VETO_BELOW inliers, is strong only when the aligned areas' fine
-# edges agree at least this much; otherwise it is shown as weak. Two different photos with the
-# same drawn boat matched on the boat alone (29-53 inliers, fine detail 0.61-0.82 on a 400-file
-# collection, bench/RESULTS-linking.md); copies found that way agreed at 0.93 and more there.
+# A pair that only the visual words or strip codes found (no hash brought the two areas near),
+# confirmed by matching features with fewer than features.DETAIL_VETO_BELOW inliers, is strong
+# only when the aligned areas' fine edges agree at least this much; otherwise it is shown as
+# weak. Two different photos with the same drawn boat matched on the boat alone (29-53
+# inliers, fine detail 0.61-0.82 on a 400-file collection, bench/RESULTS-linking.md); copies
+# found by words agreed at 0.93 and more there. Two screenshots of different sea photos found
+# by strip codes matched with 13 inliers at fine detail 0.75 on the 600-file collection. A pair
+# confirmed as a strip is exempt: its alignment is fixed, not fitted to a shared boat.
 WORDS_ONLY_DETAIL = 0.85
 
 
 def _words_only_doubt(c: Candidate, v: features.Verification) -> bool:
-    return (c.similarity is not None and v.inliers < features.DETAIL_VETO_BELOW
+    return ((c.similarity is not None or c.strip is not None) and not v.stripped
+            and v.inliers < features.DETAIL_VETO_BELOW
             and (v.detail is None or v.detail < WORDS_ONLY_DETAIL))
 
 
@@ -706,10 +757,14 @@ class LinkCache:
                 keys, digests = z["keys"].tolist(), z["digests"].tolist()
                 shown = np.split(z["shown"].astype(np.int64), z["shown_ends"][:-1])
                 mirrored = np.split(z["mirrored"].astype(np.int64), z["mirrored_ends"][:-1])
-            if not len(keys) == len(digests) == len(shown) == len(mirrored):
+                strips = np.split(z["strips"].astype(np.uint64), z["strips_ends"][:-1])
+                aspects = z["aspects"].astype(np.float64).tolist()
+            if not (len(keys) == len(digests) == len(shown) == len(mirrored) == len(strips)
+                    == len(aspects)):
                 raise ValueError("inconsistent lengths")
-            return {k: (d, retrieval.AreaWords(s, m))
-                    for k, d, s, m in zip(keys, digests, shown, mirrored, strict=True)}
+            return {k: (d, retrieval.AreaWords(s, m, c, a))
+                    for k, d, s, m, c, a in zip(keys, digests, shown, mirrored, strips, aspects,
+                                                strict=True)}
 
         return self._read("words.npz", read) or {}  # type: ignore[return-value]
 
@@ -717,6 +772,7 @@ class LinkCache:
         keys = sorted(words)
         shown = [words[k][1].shown for k in keys]
         mirrored = [words[k][1].mirrored for k in keys]
+        strips = [words[k][1].strips for k in keys]
 
         def ends(parts: list[np.ndarray]) -> np.ndarray:
             return np.cumsum([len(p) for p in parts], dtype=np.int64)
@@ -730,7 +786,10 @@ class LinkCache:
             digests=np.asarray([words[k][0] for k in keys], dtype=str),
             shown=cat(shown), shown_ends=ends(shown) if keys else np.zeros(1, np.int64),
             mirrored=cat(mirrored),
-            mirrored_ends=ends(mirrored) if keys else np.zeros(1, np.int64)))
+            mirrored_ends=ends(mirrored) if keys else np.zeros(1, np.int64),
+            strips=(np.concatenate(strips) if keys else np.zeros(0)).astype(np.uint64),
+            strips_ends=ends(strips) if keys else np.zeros(1, np.int64),
+            aspects=np.asarray([words[k][1].aspect for k in keys], dtype=np.float64)))
 
     def load_candidates(self, version: str) -> CandidateSearch | None:
         """The candidate search kept by an earlier run, None when there is none made under
@@ -784,7 +843,8 @@ class LinkCache:
 
 def _words_version() -> str:
     return (f"{features.FEATURES_VERSION}-words{retrieval.WORD_TABLES}x{retrieval.WORD_BITS}"
-            f"-{retrieval._SELECTION_SEED}")
+            f"-{retrieval._SELECTION_SEED}-strips{retrieval.STRIP_GRID}"
+            f"{retrieval.STRIP_FRACTIONS}{retrieval.STRIP_BITS}-{retrieval._STRIP_SEED}")
 
 
 def _pair_key(a: RegionRecord, b: RegionRecord) -> str:
@@ -819,6 +879,7 @@ class Candidates:
     searched_areas: int  # areas whose candidates were searched in this run
     reused: int = 0  # hash candidates and similar pairs read back from the cache
     seconds: float = 0.0
+    strips: list[retrieval.StripPair] = field(default_factory=list)  # searched every run
 
 
 # Bumped whenever the candidate search changes what it finds.
@@ -843,7 +904,9 @@ def search_candidates(regions: list[RegionRecord], words: list[retrieval.AreaWor
     when it was there with the same hash digest and its words were not computed again in
     this run (``described``, by area key); candidates of two old areas are reused, those of
     areas gone or changed are dropped, and only pairs that involve a new area are searched.
-    The hash candidates are then exactly those of a full search. The similar pairs differ
+    The hash candidates are then exactly those of a full search; strip pairs
+    (``retrieval.strip_pairs``) are searched in full every time (a fraction of a second for a
+    thousand areas). The similar pairs differ
     from a full search only where visual-word weights moved: a pair of two old areas keeps
     the similarity (and membership) of the run that found it, and an old area's side of
     "among its ``TOP_K``" is judged with its K-th best similarity from that run
@@ -896,7 +959,8 @@ def search_candidates(regions: list[RegionRecord], words: list[retrieval.AreaWor
         sims.pairs = sorted(sims.pairs + similar, key=lambda p: (-p.similarity, p.i, p.j))
     hash_cands = [Candidate(i, j, pdq, ph, bool(tr), bool(pa))
                   for i, j, pdq, ph, tr, pa in rows.tolist()]
-    out = Candidates(hash_cands, sims.pairs, sims.kth, int((~old).sum()), reused)
+    out = Candidates(hash_cands, sims.pairs, sims.kth, int((~old).sum()), reused,
+                     strips=retrieval.strip_pairs(words, media))
     unchanged = kept is not None and old.all() and len(kept.keys) == len(keys)
     if cache is not None and not unchanged:
         cache.save_candidates(version, CandidateSearch(
@@ -981,7 +1045,8 @@ def _inputs_digest(regions: list[RegionRecord], max_verify: int) -> str:
     h.update(json.dumps([_CACHE_FORMAT, features.VERIFIER_VERSION, _words_version(),
                          retrieval.MIN_SIMILARITY, retrieval.TOP_K, retrieval.MAX_AREA_SHARE,
                          asdict(Thresholds()), max_verify, _TRIES_PER_PAIR,
-                         WORDS_ONLY_DETAIL]).encode())
+                         WORDS_ONLY_DETAIL, retrieval.STRIP_RADIUS, retrieval.STRIP_TOP_K,
+                         retrieval.STRIP_FRACTION_SLACK]).encode())
     for r in regions:
         h.update(f"{r.id} {r.kind} {area_key(r)} {_hash_key(r)} {r.low_quality}\n".encode())
     return h.hexdigest()
@@ -1115,7 +1180,7 @@ def _verified_pairs(regions: list[RegionRecord], found: Candidates, verifier: Ca
     t0 = time.perf_counter()
     timed = _TimedVerifier(verifier)
     pairs = pairs_from_regions(regions, verify=timed, similar=found.similar,
-                               candidates=found.hash)
+                               candidates=found.hash, strips=found.strips)
     stats.seconds_verify = timed.seconds
     stats.seconds_candidates = found.seconds + time.perf_counter() - t0 - timed.seconds
     stats.candidate_areas, stats.candidates_cached = found.searched_areas, found.reused

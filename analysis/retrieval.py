@@ -16,19 +16,30 @@ text strokes) carry no weight.
 The mirror image of every area is described too, so a mirrored repost is found by comparing
 one area's words with the other's mirrored words. Similarities are computed in row blocks
 with a sparse product (scipy), keeping at most ``TOP_K`` partners per area.
+
+A strip of sky and sea (a photo mostly scrolled off a screen) has too few corners to share
+words with anything. Its candidates come from *strip codes* instead: the area's blurred
+thumbnail, shrunk to a STRIP_GRID of cells and centred on its mean, is hashed by the signs of
+its products with fixed random directions (a SimHash: the Hamming distance of two codes
+follows the angle between the two grids, so areas whose pixels correlate get near codes).
+Every area also codes its top and bottom parts at STRIP_FRACTIONS of its height, at full
+width; ``strip_pairs`` finds, through the Hamming index (analysis/ndindex.py), each area whose
+own code (as shown or mirrored) is near a part of another area of the matching shape.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import scipy.sparse as sp
 
 from . import features
+from .ndindex import HammingIndex
 from .worker import end_with_parent
 
 WORD_TABLES = 4
@@ -58,6 +69,28 @@ def _selection() -> np.ndarray:
 _SELECTION = _selection()
 _WEIGHTS = (1 << np.arange(WORD_BITS, dtype=np.int64))
 
+# Strip codes: cells (columns, rows) a thumbnail or part of one is shrunk to, the parts' shares
+# of the height, and the code width. Calibrated by bench/link_accuracy.py on non-held-out pairs
+# (bench/RESULTS-linking.md): within STRIP_RADIUS, at most STRIP_TOP_K nearest partners an
+# area, a part at most STRIP_FRACTION_SLACK of the height away from the area's shape.
+STRIP_GRID = (16, 8)
+STRIP_FRACTIONS = tuple(round(0.5 + 0.05 * k, 2) for k in range(10))
+STRIP_BITS = 64
+STRIP_RADIUS = 8
+STRIP_TOP_K = 20
+STRIP_FRACTION_SLACK = 0.05
+# A thumbnail (or part) flatter than this (grey-level standard deviation) gets no code.
+_STRIP_MIN_STD = 2.0
+_STRIP_SEED = 20261129
+
+
+def _directions() -> np.ndarray:
+    rng = np.random.default_rng(_STRIP_SEED)
+    return rng.standard_normal((STRIP_GRID[0] * STRIP_GRID[1], STRIP_BITS)).astype(np.float32)
+
+
+_DIRECTIONS = _directions()
+
 
 def words(descriptors: np.ndarray | None) -> np.ndarray:
     """The distinct visual words (int64, table in the high bits) of ORB descriptors."""
@@ -71,10 +104,45 @@ def words(descriptors: np.ndarray | None) -> np.ndarray:
 
 @dataclass
 class AreaWords:
-    """The visual words of one area as shown and as its left-right mirror image."""
+    """The visual words of one area as shown and as its left-right mirror image, and its strip
+    codes (``strip_codes``) with its shape (height over width)."""
 
     shown: np.ndarray
     mirrored: np.ndarray
+    strips: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    aspect: float = 0.0
+
+
+def _codes(cells: np.ndarray) -> np.ndarray:
+    """The SimHash (uint64) of each of a stack of cell grids (n, rows, columns)."""
+    flat = cells.reshape(len(cells), -1).astype(np.float32)
+    flat -= flat.mean(axis=1, keepdims=True)
+    packed = np.packbits((flat @ _DIRECTIONS) > 0, axis=1)  # (n, 8), first bit highest
+    return packed.view(">u8").astype(np.uint64).ravel()
+
+
+def strip_codes(thumb: np.ndarray | None) -> np.ndarray:
+    """uint64 codes of a thumbnail: itself as shown and mirrored, then its top parts and its
+    bottom parts at each of STRIP_FRACTIONS; a part too flat to say anything is coded 0 and
+    never looked up (so is a whole flat area: then the array is empty)."""
+    if thumb is None or thumb.size == 0 or float(thumb.std()) < _STRIP_MIN_STD:
+        return np.zeros(0, np.uint64)
+    h, w = thumb.shape
+    cols, rows = STRIP_GRID
+    grey = thumb.astype(np.float32)
+    parts = [grey, grey[:, ::-1]]
+    for f in STRIP_FRACTIONS:
+        n = max(1, round(f * h))
+        parts.append(grey[:n])
+    for f in STRIP_FRACTIONS:
+        n = max(1, round(f * h))
+        parts.append(grey[h - n:])
+    cells = np.stack([cv2.resize(p, (cols, rows), interpolation=cv2.INTER_AREA)
+                      for p in parts])
+    codes = _codes(cells)
+    flat = cells.reshape(len(cells), -1).std(axis=1) < _STRIP_MIN_STD
+    codes[flat] = 0
+    return codes
 
 
 @dataclass
@@ -92,8 +160,10 @@ def area_words(path: str | Path, box: tuple[int, int, int, int] | None,
                cache: features.FeatureCache | None = None) -> AreaWords:
     """Words of area ``box`` of the image at ``path``; raises ``features.FeatureError``."""
     cache = cache if cache is not None else features.FeatureCache(max_areas=1)
-    return AreaWords(words(cache.features(path, box).descriptors),
-                     words(cache.features(path, box, mirrored=True).descriptors))
+    shown = cache.features(path, box)
+    return AreaWords(words(shown.descriptors),
+                     words(cache.features(path, box, mirrored=True).descriptors),
+                     strip_codes(shown.thumb), shown.size[1] / max(1, shown.size[0]))
 
 
 def _words_job(job: tuple[str, tuple[int, int, int, int] | None, str | None]
@@ -257,3 +327,66 @@ def similar_rows(areas: Sequence[AreaWords | None], groups: Sequence[str] | None
     out = [SimilarPair(i, j, round(s, 5), m) for (i, j), (s, m) in best.items()]
     out.sort(key=lambda p: (-p.similarity, p.i, p.j))
     return Similarities(out, kth_out)
+
+
+@dataclass
+class StripPair:
+    """Area ``i`` (positions in the list given) may be the top or bottom of area ``j`` at its
+    full width: the Hamming distance of their strip codes, and whether ``i`` matched mirrored."""
+
+    i: int
+    j: int
+    distance: int
+    mirrored: bool
+
+
+def strip_pairs(areas: Sequence[AreaWords | None], groups: Sequence[str] | None = None,
+                radius: int = STRIP_RADIUS, top_k: int = STRIP_TOP_K) -> list[StripPair]:
+    """Every area i whose strip code (as shown or mirrored) is within ``radius`` of the code of
+    a top or bottom part of another area j, where the part has i's shape (the part's share of
+    j's height within STRIP_FRACTION_SLACK of i's height over width against j's), at most
+    ``top_k`` nearest j for each i; nearest first. Areas of one group (media) never pair."""
+    n_parts = 2 * len(STRIP_FRACTIONS)
+    fractions = np.tile(np.asarray(STRIP_FRACTIONS, np.float64), 2)
+    owners, slots, codes = [], [], []
+    for k, a in enumerate(areas):
+        if a is None or len(a.strips) != 2 + n_parts:
+            continue
+        part = a.strips[2:]
+        keep = np.flatnonzero(part != 0)
+        owners.append(np.full(len(keep), k, np.int64))
+        slots.append(keep)
+        codes.append(part[keep])
+    if not codes:
+        return []
+    owner, slot, code = np.concatenate(owners), np.concatenate(slots), np.concatenate(codes)
+    index = HammingIndex(STRIP_BITS, workers=1)
+    index.add(np.arange(len(code), dtype=np.int64), code.astype(">u8").view(np.uint8)
+              .reshape(-1, 8))
+    queries = [(k, m) for k, a in enumerate(areas) if a is not None and len(a.strips) >= 2
+               for m in (0, 1) if a.strips[m] != 0]
+    if not queries:
+        return []
+    q_codes = np.asarray([areas[k].strips[m] for k, m in queries], np.uint64)
+    row, hit, dist = index.query(q_codes.astype(">u8").view(np.uint8).reshape(-1, 8), radius)
+    group = (np.arange(len(areas)) if groups is None
+             else np.unique(np.asarray(list(groups)), return_inverse=True)[1])
+    aspect = np.asarray([a.aspect if a is not None else 0.0 for a in areas], np.float64)
+    q_area = np.asarray([k for k, _ in queries], np.int64)[row]
+    q_mirror = np.asarray([m for _, m in queries], bool)[row]
+    j = owner[hit]
+    share = np.divide(aspect[q_area], aspect[j], out=np.zeros(len(j)), where=aspect[j] > 0)
+    ok = ((group[q_area] != group[j])
+          & (np.abs(share - fractions[slot[hit]]) <= STRIP_FRACTION_SLACK))
+    best: dict[tuple[int, int], tuple[int, bool]] = {}
+    for i, jj, d, m in zip(q_area[ok].tolist(), j[ok].tolist(), dist[ok].tolist(),
+                           q_mirror[ok].tolist(), strict=True):
+        if (i, jj) not in best or best[(i, jj)][0] > d:
+            best[(i, jj)] = (d, m)
+    by_area: dict[int, list[StripPair]] = {}
+    for (i, jj), (d, m) in best.items():
+        by_area.setdefault(i, []).append(StripPair(i, jj, int(d), bool(m)))
+    out = [p for ps in by_area.values()
+           for p in sorted(ps, key=lambda p: (p.distance, p.j))[:top_k]]
+    out.sort(key=lambda p: (p.distance, p.i, p.j))
+    return out

@@ -12,9 +12,10 @@ they share a source photo id in truth.json; a photo scrolled mostly off a screen
 out of both the positives and the negatives.
 
 Then describes every linkable area once with ORB (as shown and mirrored) and finds the area
-pairs that share visual words (analysis/retrieval.py), verifies with ORB keypoints and RANSAC
-(analysis/features.py) every candidate the linker would verify, hash candidates and
-visual-word ones, once each, in a spawn pool, and calibrates the verification limits
+pairs that share visual words and the strips near the top or bottom of another area by their
+strip codes (analysis/retrieval.py), verifies with ORB keypoints and RANSAC and fine detail
+(analysis/features.py) every candidate the linker would verify, hash candidates, visual-word
+and strip ones, once each, in a spawn pool, and calibrates the verification limits
 (inliers, correlation, coverage) on non-held-out pairs; the linker is then run with the
 limits set in the module, without visual-word candidates (before) and with them (now).
 Hashes are cached in ``--out`` (keyed by the hashing code), so a rerun skips hashing.
@@ -378,13 +379,14 @@ class VerifyLog:
                        and s >= similarity for n, c, f, s, dense in vs)}
 
 
-def verify_all(records, thresholds, log: VerifyLog, similar=None) -> dict:
+def verify_all(records, thresholds, log: VerifyLog, similar=None, strips=None) -> dict:
     """Every candidate the linker would verify, verified (nothing confirmed, so no pair stops
     early); returns the hash-only strong pairs."""
     saved = features.MIN_INLIERS, features.WEAK_INLIERS
     features.MIN_INLIERS = features.WEAK_INLIERS = 10 ** 9
     try:
-        return imagelinks.pairs_from_regions(records, thresholds, verify=log, similar=similar)
+        return imagelinks.pairs_from_regions(records, thresholds, verify=log, similar=similar,
+                                             strips=strips)
     finally:
         features.MIN_INLIERS, features.WEAK_INLIERS = saved
 
@@ -531,6 +533,9 @@ def main(argv: list[str] | None = None) -> int:
                                           min_similarity=min(SIMILARITY_GRID))
     similar_s = time.perf_counter() - started
     similar = [p for p in similar_all if p.similarity >= retrieval.MIN_SIMILARITY]
+    started = time.perf_counter()
+    strips = retrieval.strip_pairs(words, [r.media for r in records])
+    strips_s = time.perf_counter() - started
     # Local-feature verification: every candidate verified once (hash candidates first, then
     # the visual-word ones), limits calibrated on the non-held-out pairs, then the linker run
     # with the limits set in analysis/features.py, without and with visual-word candidates.
@@ -542,12 +547,17 @@ def main(argv: list[str] | None = None) -> int:
     log.similarity = {(records[p.i].id, records[p.j].id): p.similarity for p in similar_all}
     log.similarity = {(min(k), max(k)): v for k, v in log.similarity.items()}
     verify_all(records, current, log, similar_all)
+    n_verified_words = len(log.results)
+    verify_all(records, current, log, similar_all, strips)
     verify_s = time.perf_counter() - started
     hash_strong = {k for k, p in hash_only.items() if p["band"] == "strong"}
     strong_cal, weak_cal = calibrate_inliers(hash_strong, log, scorer)
     pairs_h = imagelinks.pairs_from_regions(records, current, verify=log)
     strong_h = {k for k, p in pairs_h.items() if p["band"] == "strong"}
-    pairs_v = imagelinks.pairs_from_regions(records, current, verify=log, similar=similar)
+    pairs_w = imagelinks.pairs_from_regions(records, current, verify=log, similar=similar)
+    strong_w = {k for k, p in pairs_w.items() if p["band"] == "strong"}
+    pairs_v = imagelinks.pairs_from_regions(records, current, verify=log, similar=similar,
+                                            strips=strips)
     strong_v = {k for k, p in pairs_v.items() if p["band"] == "strong"}
     kept_v = set(pairs_v)
     n_verified = len(log.results)
@@ -592,13 +602,17 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(similar_all)} region pairs at similarity >= {min(SIMILARITY_GRID)}, "
         f"{len(similar)} at >= {retrieval.MIN_SIMILARITY} (at most {retrieval.TOP_K} partners "
         "an area).", "",
+        f"Strip codes ({retrieval.STRIP_BITS}-bit SimHash of {retrieval.STRIP_GRID} cells, "
+        f"parts at {len(retrieval.STRIP_FRACTIONS)} shares of the height from the top and from "
+        f"the bottom): {len(strips)} region pairs within {retrieval.STRIP_RADIUS} (at most "
+        f"{retrieval.STRIP_TOP_K} an area) in {strips_s:.2f} s.", "",
         f"Stored features ({features.FEATURES_VERSION}): {len(sizes)} areas, "
         f"{sum(sizes) / max(len(sizes), 1):,.0f} bytes an area on average, "
         f"{sum(sizes) / 1e6:.1f} MB in all.", "",
         f"Local-feature verification (ORB {features.ORB_FEATURES} features at "
         f"{features.FEATURE_SIDE} px, RANSAC similarity) in a spawn pool of {args.workers}: "
-        f"{n_verified} region pairs ({n_verified_hash} hash candidates, the rest visual-word "
-        f"ones) in {log.seconds:.1f} s wall ({1000 * log.seconds / max(n_verified, 1):.1f} ms "
+        f"{n_verified} region pairs ({n_verified_hash} hash candidates, "
+        f"{n_verified_words - n_verified_hash} visual-word ones, the rest strip ones) in {log.seconds:.1f} s wall ({1000 * log.seconds / max(n_verified, 1):.1f} ms "
         f"a pair, each worker describing the areas it is given once); hash candidates alone "
         f"{verify_hash_s:.1f} s; all verification "
         f"{verify_s:.1f} s. Verification radii: whole-area PDQ <= {current.pdq_verify} and "
@@ -612,8 +626,10 @@ def main(argv: list[str] | None = None) -> int:
         f"precision >= {WEAK_PRECISION}): strong {strong_cal}, weak {weak_cal}.", "",
     ]
     out += table(scorer, strong_v, kept_v, lambda p: True,
-                 "Pairwise, direct pairs, hash and visual-word candidates verified by ORB + "
-                 "RANSAC (now)")
+                 "Pairwise, direct pairs, hash, visual-word and strip candidates verified by "
+                 "ORB + RANSAC and fine detail (now)")
+    out += [""] + table(scorer, strong_w, set(pairs_w), lambda p: True,
+                        "Pairwise, direct pairs, without strip candidates")
     out += [""] + table(scorer, strong_h, set(pairs_h), lambda p: True,
                         "Pairwise, direct pairs, hash candidates only verified (before)")
     out += ["", "### Strong band over MIN_SIMILARITY (verification limits as set)", "",
@@ -667,7 +683,8 @@ def main(argv: list[str] | None = None) -> int:
                  "With window hashes, after joining strong pairs into clusters")
     for label, got in (("without window hashes", strong_plain), ("with window hashes", strong),
                        ("with hash candidates verified by ORB (before)", strong_h),
-                       ("with hash and visual-word candidates verified by ORB (now)", strong_v)):
+                       ("with hash and visual-word candidates verified", strong_w),
+                       ("with hash, visual-word and strip candidates verified (now)", strong_v)):
         out += ["", f"### Recall by how much of the photo the two files share, {label}", "", "| overlap (IoU of the visible parts in the source photo) | "
                 "positive pairs | strong recall |", "|---|---|---|"]
         for lo, hi in ((0.95, 1.01), (0.85, 0.95), (0.7, 0.85), (0.5, 0.7), (0.0, 0.5)):

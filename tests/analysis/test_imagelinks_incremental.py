@@ -171,8 +171,9 @@ def test_a_new_verifier_version_verifies_again(analysed, monkeypatch: pytest.Mon
 
 def test_link_cache_round_trips(tmp_path: Path) -> None:
     cache = imagelinks.LinkCache(tmp_path / "links")
+    codes = __import__("numpy").array([2 ** 64 - 1, 3], dtype="uint64")
     words = {"m1:0,0,10,10": ("abc", retrieval.AreaWords(
-        __import__("numpy").array([1, 5, 9]), __import__("numpy").array([2]))),
+        __import__("numpy").array([1, 5, 9]), __import__("numpy").array([2]), codes, 0.75)),
         "m2:0,0,5,5": ("def", retrieval.AreaWords(
             __import__("numpy").zeros(0, dtype="int64"), __import__("numpy").array([7, 8])))}
     cache.save_words(words)
@@ -181,6 +182,8 @@ def test_link_cache_round_trips(tmp_path: Path) -> None:
     for k, (d, w) in words.items():
         assert back[k][0] == d and back[k][1].shown.tolist() == w.shown.tolist()
         assert back[k][1].mirrored.tolist() == w.mirrored.tolist()
+        assert back[k][1].strips.tolist() == w.strips.tolist()
+        assert back[k][1].aspect == w.aspect
     v = features.Verification(40, 30, True, 1.0, 0.0, True, 0.01, 0.9, 0.5, True, 0.8)
     cache.save_verified({"a|b": v, "a|c": None})
     assert cache.load_verified() == {"a|b": v, "a|c": None}

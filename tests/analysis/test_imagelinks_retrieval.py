@@ -101,7 +101,7 @@ def test_visual_word_candidates_link_what_hashes_miss(halves) -> None:
 
     weak = pairs_from_regions(records, verify=doubtful, similar=similar)
     p = weak[("a_top.jpg", "b_bottom_mirrored.jpg")]
-    assert p["band"] == "weak" and "found by visual words alone needs" in p["why"], p["why"]
+    assert p["band"] == "weak" and "found by visual words or strip codes alone needs" in p["why"], p["why"]
     # A verifier that refuses everything leaves no visual-word link.
     assert pairs_from_regions(records, verify=lambda a, b: None, similar=similar) == {}
     # Nor does one without a verifier: visual words are candidates, never evidence.
