@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 7
+RECIPE_VERSION = 8
 
 LANG_NAMES = {
     "eng": "English",
@@ -561,6 +561,7 @@ def ocr_image(
         extra += _contact_shape_readings(prepared, scale, result)
         extra += _contact_line_shape_readings(prepared, scale, result)
         extra += _below_contact_shape_readings(prepared, scale, result)
+        extra += _wrapped_eastern_rest_readings(prepared, scale, result)
     if "eng" in installed and len(have) > 1:
         extra += _reread_number_lines(prepared, scale, result, deadline, tmp_dir)
     if extra or len(have) > 1:
@@ -684,6 +685,7 @@ def _read_batch(pages: list[_Page], have: list[str], installed: frozenset[str],
             extras[k] += _contact_shape_readings(p.prepared, p.scale, results[k])
             extras[k] += _contact_line_shape_readings(p.prepared, p.scale, results[k])
             extras[k] += _below_contact_shape_readings(p.prepared, p.scale, results[k])
+            extras[k] += _wrapped_eastern_rest_readings(p.prepared, p.scale, results[k])
     if "eng" in installed and len(have) > 1:
         jobs = [(k, job) for k, p in enumerate(pages)
                 for job in _number_line_jobs(p.prepared, p.scale, results[k])]
@@ -1088,6 +1090,68 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
             base = 0x06F0 if system == "persian" else 0x0660
             out.append({"text": "".join(chr(base + int(d)) for d in read.text),
                         "box": report, "first_pass": below_text})
+    return out
+
+
+# The rest of a wrapped Eastern number on the row below is at most this many digits: a longer
+# run is another number or text, not the last groups of one.
+_WRAPPED_REST_MAX_DIGITS = 8
+
+
+def _wrapped_eastern_rest_readings(prepared: Image.Image, scale: float, result: OcrResult
+                                   ) -> list[dict]:
+    """Read by digit shape the rest of an Eastern-digit number that a right-to-left line ends
+    with, when it wrapped onto a row the first pass left empty ("اطلاعات ۰۹۱۲ ۳۴۵" over
+    "۶۴۳۶", read as no word at all: "۰۹۱۲ ۳۴۵" alone is an Italian fixed line). The line
+    must end, at its visual left, with words of Eastern digits only right after a contact
+    word, and the row below must hold no first-pass word with a digit. The row is cut into
+    pieces at space-wide gaps (``_row_segments``) and read from its right, where a
+    right-to-left row starts, piece by piece in the line's digit set while each piece is one
+    group with every digit sure (``_sure_blobs``) and matches the Latin digits worse; at most
+    eight digits are taken. The line's groups and the row's are given as one
+    ``line_readings`` entry over both rows, reported with the line; the first pass's words
+    are left as they were."""
+    lines = _words_by_line(result)
+    boxes = [_union(words) for words in lines]
+    out = []
+    for i, words in enumerate(lines):
+        k = len(words)
+        while k > 0 and _ALL_EASTERN.match(words[k - 1].text.translate(_BIDI_MARKS)
+                                           .strip(".,:;()")):
+            k -= 1
+        if k in (0, len(words)) or not (_ARABIC_LETTER.search(words[k - 1].text)
+                                        and _contact_word(words[k - 1].text)):
+            continue
+        groups = words[k:]
+        x0, y0, x1, y1 = boxes[i]
+        height = y1 - y0
+        if min(w.box[0] for w in groups) > x0 + 0.5 * height:
+            continue  # the number does not end the line: it did not wrap
+        if any(j != i and 0 <= boxes[j][1] - y1 <= 1.2 * height and boxes[j][0] < x1
+               and boxes[j][2] > x0 and any(ch.isdigit() for w in lines[j] for ch in w.text)
+               for j in range(len(lines))):
+            continue  # the first pass read digits below: the selector finder mends the wrap
+        pieces = _row_segments(prepared, scale, boxes[i])
+        persian = any("\u06f0" <= ch <= "\u06f9" for w in groups for ch in w.text)
+        system = "persian" if persian else "arabic_indic"
+        rest: list[str] = []
+        for piece in sorted(pieces, key=lambda p: -p[2]):
+            crop = prepared.crop(piece)
+            read = match_digit_shapes(crop, split=True, system=system)
+            if read is None or " " in read.text or not _sure_blobs(read):
+                break
+            latin = match_digit_shapes(crop, latin=True)
+            if latin is not None and latin.worst <= read.worst:
+                break
+            rest.append(read.text)
+        if not rest or sum(map(len, rest)) > _WRAPPED_REST_MAX_DIGITS:
+            continue
+        base = 0x06F0 if persian else 0x0660
+        text = " ".join([w.text for w in groups]
+                        + ["".join(chr(base + int(d)) for d in g) for g in rest])
+        bottom = round(max(p[3] for p in pieces) / scale)
+        out.append({"text": text, "box": [x0, y0, x1, max(y1, bottom)],
+                    "first_pass": " ".join(w.text for w in words)})
     return out
 
 

@@ -495,8 +495,12 @@ def find_selectors_in_ocr(
 
     A run of groups in Latin digits beside groups in Eastern digits is read as two numbers; a
     group mixing the two scripts ("۰.۹1۲") is never mended into a number; a mark with no
-    letter or digit at a line's end ("+90 501 _") does not stop a wrap; and when a line's
-    second reading and its first pass differ in one digit, the case's number breaks the tie.
+    letter or digit at a line's end ("+90 501 _") does not stop a wrap; when a line's
+    second reading and its first pass differ in one digit, the case's number breaks the tie;
+    when the first pass gives the first line of a wrapped right-to-left number in visual
+    order ("912 98+"), its second line is read in visual order first ("6436 345"); and a
+    national number in a line's second reading is no number of its own when a mended number
+    already uses every group of that line and the second reading has them all ("1345 6436").
 
     National readings followed by the counts under a post ("06 557 83 comments") are dropped,
     the line of counts is never the rest of a wrapped number, and a national reading with two
@@ -618,7 +622,8 @@ def find_selectors_in_ocr(
                             _wrap_then_number(tail, head, try_tokens, found, known, text,
                                               regions)
                     if rtl:
-                        _mend_rtl_wrap(first, second, try_tokens)
+                        _mend_rtl_wrap(first, second, try_tokens,
+                                       first_pass=first is line and second is lines[j])
     _reconcile(found, ocr, lines, regions, confirmed)
     for sel in [s for s in found if s.kind == "phone" and not _is_international(
             _normalise(s.shown)[0]) and _COUNT_WORD.match(text[s.span[1]:s.span[1] + 16])]:
@@ -723,12 +728,14 @@ def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
     return out
 
 
-def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens) -> None:
+def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
+                   first_pass: bool = False) -> None:
     """A number wrapped at the end of a right-to-left line: its groups stand at the line's
     visual left, and Tesseract returns them at either end of the line, in visual or logical
     order ("واتساب 10 20+" / "01234502" is "+20 10 01234502"). Each way of reading the last
     groups of the first line and the first groups of the second is tried; ``try_tokens``
-    keeps only a valid number that uses every group."""
+    keeps only a valid number that uses every group. ``first_pass``: both lines are the first
+    pass's, which reads every line of a right-to-left paragraph in one order."""
     tails = [_edge_run(first, from_end=True), _edge_run(first, from_end=False)]
     heads = [_edge_run(second, from_end=False)]
     if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
@@ -737,11 +744,25 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens) -> Non
         for head in heads:
             if not tail or not head or _digits(tail + head) < 8:
                 continue
-            for order in (list(reversed(tail)) + head, list(reversed(tail)) + head[::-1],
-                          tail + head[::-1], tail + head):
+            orders = [list(reversed(tail)) + head, list(reversed(tail)) + head[::-1],
+                      tail + head[::-1], tail + head]
+            # The first pass gives both lines of a paragraph in one order: when its first
+            # line shows visual order (the "+" trails: "912 98+"), its second line is read
+            # reversed first ("6436 345": "+98 912 345 6436"; "+98 912 6436 345" is valid
+            # too). A second reading of the second line (one Latin model, left to right)
+            # gives the groups in their own order, so it is read as it stands first.
+            if first_pass and _visual_order(tail):
+                orders = [orders[1], orders[0], *orders[2:]]
+            for order in orders:
                 if try_tokens(tail + head, False, "number wrapped across two lines",
                               ordered=order):
                     return
+
+
+def _visual_order(tail: list[_Token]) -> bool:
+    """The digit groups ending a right-to-left line came back in visual order: two or more
+    groups with the "+" trailing the last ("912 98+")."""
+    return len(tail) >= 2 and tail[-1].norm.endswith("+") and "+" not in tail[-1].norm[:-1]
 
 
 def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
@@ -1065,6 +1086,11 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 if s.value in have or ("+" not in s.shown and any(
                         digits.lstrip("0") in h for h in have)):
                     continue
+                # The same groups read again, when a mended number already uses every group
+                # of the line ("6436 345", the second line of "+98 912 345 6436", re-read
+                # "1345 6436"): a stray mark read as a digit made the national number.
+                if "+" not in s.shown and _groups_already_used(lines[i], digits, found):
+                    continue
                 # Words of another script read as digits ("9393 7500") make national numbers;
                 # a number with its "+" is the one the first pass cut short or dropped ("2 20+"
                 # read again "+201001234502"), so only national ones must share digits.
@@ -1081,6 +1107,17 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                     s.note = f"{s.note}; {ONE_DIGIT_NOTE}"
                 found.append(s)
                 have.add(s.value)
+
+
+def _groups_already_used(line: list[_Token], digits: str, found: list[Selector]) -> bool:
+    """Every digit group of ``line`` is in ``digits`` (a second reading of the line) and one
+    mended number found already was made from all of them."""
+    groups = [t for t in line if _GROUP.match(t.norm) and re.sub(r"\D", "", t.norm)]
+    if not groups or any(re.sub(r"\D", "", t.norm) not in digits for t in groups):
+        return False
+    boxes = {t.box for t in groups}
+    return any(s.kind == "phone" and s.note and boxes <= {tuple(b) for b in s.boxes or []}
+               for s in found)
 
 
 # Why a second reading's number was changed in one digit.

@@ -1,0 +1,51 @@
+"""Tests for the order ``find_selectors_in_ocr`` reads the two lines of a number wrapped at the
+end of a right-to-left line in, and for a second reading of such a line's second half.
+
+Every number is phonenumbers' example mobile number for its region with the last digits
+varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
+"""
+
+from __future__ import annotations
+
+from analysis.selectors import find_selectors_in_ocr
+from tests.analysis.ocr_fixtures import e164, ocr_result, phones, with_second_reading
+
+IR = e164("IR", "36")  # +989123456736: "+98 912 345 6736"
+IR_CC, IR_A, IR_B, IR_C = IR[1:3], IR[3:6], IR[6:9], IR[9:]
+# The same groups with the last two swapped is a valid Iranian mobile number too.
+IR_SWAPPED = f"+{IR_CC}{IR_A}{IR_C}{IR_B}"
+TR = e164("TR", "40")  # +905012345640: "+90 501 234 56 40"
+
+
+def _wrapped_in_visual_order() -> list[list[str]]:
+    # The first pass reads both lines of the right-to-left paragraph right to left: the
+    # first ends "912 98+" (the sign trails), the second comes back "6736 345".
+    return [["سفر", "جديد", "تماس", IR_A, f"{IR_CC}+"], [IR_C, IR_B]]
+
+
+def test_both_lines_of_the_first_pass_are_read_in_visual_order():
+    sels = find_selectors_in_ocr(ocr_result(_wrapped_in_visual_order()))
+    assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
+        (IR, "number wrapped across two lines")]
+
+
+def test_a_second_reading_of_the_second_line_is_read_as_it_stands():
+    # The first pass garbled the second line ("0 56 234"); its English re-read, left to right,
+    # gives the groups in their own order: "234 56 40", not "40 56 234".
+    ocr = ocr_result([["للتواصل", "واتساب", TR[3:6], f"{TR[1:3]}+"], ["0", TR[8:10], TR[6:9]]])
+    assert phones(with_second_reading(ocr, 2, f"{TR[6:9]} {TR[9:11]} {TR[11:]}")) == [TR]
+
+
+def test_a_re_read_of_groups_a_mended_number_uses_adds_no_number():
+    # The English re-read of "6736 345" took a mark for a "1": "1345 6736" is a valid
+    # national number of its own, but its groups are the wrapped number's.
+    ocr = with_second_reading(ocr_result(_wrapped_in_visual_order()), 2, f"1{IR_B} {IR_C}")
+    assert phones(ocr) == [IR]
+
+
+def test_a_re_read_of_groups_no_mended_number_uses_still_adds_its_number():
+    # The first pass kept two groups of a Greek number and no number was mended from them:
+    # the re-read that completes them is the number.
+    gr = e164("GR", "46")  # +306912345646, national "691 234 5646"
+    ocr = ocr_result([["سفر", "تماس"], [gr[3:6], gr[6:9]]])
+    assert phones(with_second_reading(ocr, 2, f"{gr[3:6]} {gr[6:9]} {gr[9:]}")) == [gr]
