@@ -364,7 +364,10 @@ def _joins(link: store.Link) -> bool:
 
     An image link found through a window hash (part of a photo) and confirmed by features
     joins: on the same collections none crossed campaigns, and cluster recall rose from 0.764
-    to 0.851 and from 0.734 to 0.877 at precision 1.000.
+    to 0.851 and from 0.734 to 0.877 at precision 1.000. So does one confirmed as the top or
+    bottom strip of the other (``verification["strip"]``, analysis/features.py): its fine
+    detail is measured at a fixed alignment, not one fitted to a shared boat, and no pair of
+    different photos came near its limit (bench/RESULTS-linking.md).
     """
     if link.status == "rejected":
         return False
@@ -372,8 +375,9 @@ def _joins(link: store.Link) -> bool:
         return True
     if link.status != "auto" or link.band != "strong" or link.kind == "text":
         return False
-    return not (link.kind == "image" and link.details.get("verification")
-                and not link.details.get("partial"))
+    verification = link.details.get("verification")
+    return not (link.kind == "image" and verification and not link.details.get("partial")
+                and not verification.get("strip"))
 
 
 def held_back(link: store.Link) -> str | None:

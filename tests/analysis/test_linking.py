@@ -117,6 +117,18 @@ def test_image_links_on_part_of_a_photo_confirmed_by_features_join_clusters(case
     assert clusters(case) == []
 
 
+def test_image_links_confirmed_as_a_strip_of_the_photo_join_clusters(case: Case):
+    # Found by strip codes (no hash, so not partial) and confirmed by fine detail at the
+    # fixed alignment of a photo scrolled part way off a screen.
+    ids, a, b = _two_screenshots(case)
+    store.replace_auto_links(case, ["image"], [
+        {"kind": "image", "a": a, "b": b, "score": 0.5, "band": "strong", "why": "strip",
+         "details": {"partial": False, "verification": {"inliers": 3, "strip": "bottom",
+                                                        "detail": 0.81}}}])
+    assert [sorted(c["items"]) for c in clusters(case)] == [sorted(ids)]
+    assert held_back(store.links(case, "image")[0]) is None
+
+
 def test_text_links_join_clusters_only_when_confirmed(case: Case):
     # The same advert template is copied between operations: similar text alone must not
     # merge two campaigns.
