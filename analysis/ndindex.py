@@ -13,14 +13,18 @@ Two strategies, chosen per search from a cost estimate made on the actual data:
   with a vectorised popcount. Each pair is reported by the first substring that catches it
   (no sort to remove duplicates); a self-join probes each pair from one end only; 64-bit
   candidates are read from per-substring sorted copies of the words, bucket by bucket, in
-  rectangles of buckets of similar size; wider hashes are verified word by word, dropping
-  repeats of pairs an earlier substring catches as soon as the word that shows it is read;
+  rectangles of buckets of similar size (widths a quarter power of two apart); a probe first
+  reads a one-byte flag per bucket, the offsets only when the bucket holds something; wider
+  hashes are verified word by word, dropping repeats of pairs an earlier substring catches
+  as soon as the word that shows it is read;
 * blocked brute force: XOR and popcount over blocks of rows, used when buckets are so crowded
   (clumpy hashes, large ``t``) that candidate generation would cost more.
 
 The probes of one search are split into independent tasks run on a few threads (numpy
 releases the GIL inside its loops); results are concatenated in task order and pairs come back
-sorted by one packed int64 key, so the output never depends on the number of threads.
+sorted by one packed int64 key, so the output never depends on the number of threads. A
+self-join packs each small piece of hits into those keys as soon as it is verified, so the
+millions of pairs of a crowded set are held once, as one array, and sorted in place.
 
 Hashes are added in segments that merge like a log-structured merge tree, so ``add`` never
 rebuilds the whole index and the amortised cost stays O(n log n).
@@ -32,6 +36,7 @@ import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -93,6 +98,37 @@ class _Hits:
     q: np.ndarray
     s: np.ndarray
     d: np.ndarray
+
+
+@dataclass
+class _Pack:
+    """How a self-join turns its hits into ``pairs_within``'s sort keys as they are found.
+
+    A key is (smaller rank, larger rank, distance) packed into one int64, ranks being the
+    positions of the ids in increasing order. Packing each small piece of hits while it is in
+    the CPU cache leaves one array per pair, instead of several passes over millions of
+    (query row, segment row, distance) triples. ``None`` ranks mean the rows are the ranks.
+    """
+
+    q_rank: np.ndarray | None
+    s_rank: np.ndarray | None
+    rank_bits: int
+    dist_bits: int
+
+    def keys(self, found: list[_Hits]) -> np.ndarray:
+        parts = [np.empty(0, dtype=np.int64)]
+        for h in found:
+            a = h.q.astype(np.int64) if self.q_rank is None else self.q_rank[h.q]
+            b = h.s.astype(np.int64) if self.s_rank is None else self.s_rank[h.s]
+            key = np.minimum(a, b)
+            b ^= a
+            b ^= key  # the larger of the two
+            key <<= self.rank_bits + self.dist_bits
+            b <<= self.dist_bits
+            key |= b
+            key |= h.d
+            parts.append(key)
+        return np.concatenate(parts)
 
 
 def _substring_layout(n: int) -> int:
@@ -255,6 +291,38 @@ class HammingIndex:
         # its distance pack into one int64 whose plain sort gives the (i, j) order.
         sorted_ids = np.sort(np.concatenate([seg.ids for seg in self._segments]))
         ranks = [np.searchsorted(sorted_ids, seg.ids) for seg in self._segments]
+        rank_bits = max(1, (len(sorted_ids) - 1).bit_length())
+        dist_bits = self.bits.bit_length()
+        if 2 * rank_bits + dist_bits > _PACK_BITS:
+            return self._pairs_unpacked(t, sorted_ids, ranks)
+        # Ids given in increasing order in one segment (the usual case) are their own ranks.
+        identity = [r if not np.array_equal(r, np.arange(len(r))) else None for r in ranks]
+        parts: list[np.ndarray] = []
+        for a, seg in enumerate(self._segments):
+            pack = _Pack(identity[a], identity[a], rank_bits, dist_bits)
+            parts.append(_search(seg.words, seg, t, same=True, workers=self.workers, pack=pack))
+            # Older segments are larger, so the newer one is the query side.
+            for b, newer in enumerate(self._segments[a + 1 :], start=a + 1):
+                pack = _Pack(identity[b], identity[a], rank_bits, dist_bits)
+                parts.append(
+                    _search(newer.words, seg, t, same=False, workers=self.workers, pack=pack)
+                )
+        key = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        del parts
+        key.sort()
+        dists = (key & ((1 << dist_bits) - 1)).astype(np.int32)
+        key >>= dist_bits
+        j_rank = key & ((1 << rank_bits) - 1)
+        key >>= rank_bits
+        if sorted_ids[0] == 0 and sorted_ids[-1] == len(sorted_ids) - 1:
+            # Unique ids 0 .. n - 1 are their own ranks.
+            return key, j_rank, dists
+        return sorted_ids[key], sorted_ids[j_rank], dists
+
+    def _pairs_unpacked(
+        self, t: int, sorted_ids: np.ndarray, ranks: list[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``pairs_within`` for an index too large to pack a pair into one int64 key."""
         a_parts: list[np.ndarray] = []
         b_parts: list[np.ndarray] = []
         d_parts: list[np.ndarray] = []
@@ -263,7 +331,6 @@ class HammingIndex:
             a_parts.append(ranks[a][hits.q])
             b_parts.append(ranks[a][hits.s])
             d_parts.append(hits.d)
-            # Older segments are larger, so the newer one is the query side.
             for b, newer in enumerate(self._segments[a + 1 :], start=a + 1):
                 hits = _search(newer.words, seg, t, same=False, workers=self.workers)
                 a_parts.append(ranks[b][hits.q])
@@ -274,21 +341,8 @@ class HammingIndex:
         dists = np.concatenate(d_parts)
         lo = np.minimum(r_a, r_b)
         hi = np.maximum(r_a, r_b)
-        rank_bits = max(1, (len(sorted_ids) - 1).bit_length())
-        dist_bits = self.bits.bit_length()
-        if 2 * rank_bits + dist_bits > _PACK_BITS:
-            order = np.lexsort((hi, lo))
-            return sorted_ids[lo[order]], sorted_ids[hi[order]], dists[order]
-        key = lo << (rank_bits + dist_bits)
-        key |= hi << dist_bits
-        key |= dists
-        del lo, hi, r_a, r_b
-        key.sort()
-        dists = (key & ((1 << dist_bits) - 1)).astype(np.int32)
-        key >>= dist_bits
-        j_ids = sorted_ids[key & ((1 << rank_bits) - 1)]
-        key >>= rank_bits
-        return sorted_ids[key], j_ids, dists
+        order = np.lexsort((hi, lo))
+        return sorted_ids[lo[order]], sorted_ids[hi[order]], dists[order]
 
     def query(self, hashes: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Stored hashes within ``t`` of each new hash: (query_row, ids, dists).
@@ -316,20 +370,35 @@ class HammingIndex:
 
 
 def _search(
-    q_words: np.ndarray, seg: _Segment, t: int, *, same: bool, workers: int = 1
-) -> _Hits:
-    """Pairs (query row, segment row) within t; with ``same`` only query row < segment row."""
+    q_words: np.ndarray,
+    seg: _Segment,
+    t: int,
+    *,
+    same: bool,
+    workers: int = 1,
+    pack: _Pack | None = None,
+) -> _Hits | np.ndarray:
+    """Pairs (query row, segment row) within t; with ``same`` only query row < segment row.
+
+    With ``pack`` the pairs come back as packed sort keys (see ``_Pack``), else as ``_Hits``.
+    """
     n_q, n_s = len(q_words), len(seg)
     n_words = seg.words.shape[1]
     if n_q == 0 or n_s == 0:
-        return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
+        return _no_hits(pack)
     if t >= 64 * n_words or n_q * n_s <= _SMALL * _SMALL // 4:
-        return _brute(q_words, seg.words, t, same=same, workers=workers)
+        return _brute(q_words, seg.words, t, same=same, workers=workers, pack=pack)
     plan = _mih_plan(seg, t)
     brute_cost = _COST_BRUTE_WORD * n_q * n_s * n_words / (2 if same else 1)
     if plan is None or _mih_cost(q_words, seg, plan, same) > brute_cost:
-        return _brute(q_words, seg.words, t, same=same, workers=workers)
-    return _mih(q_words, seg, t, plan, same=same, workers=workers)
+        return _brute(q_words, seg.words, t, same=same, workers=workers, pack=pack)
+    return _mih(q_words, seg, t, plan, same=same, workers=workers, pack=pack)
+
+
+def _no_hits(pack: _Pack | None) -> _Hits | np.ndarray:
+    if pack is not None:
+        return np.empty(0, dtype=np.int64)
+    return _Hits(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int32))
 
 
 @dataclass
@@ -426,10 +495,20 @@ class _ProbeTask:
 
 
 def _mih(
-    q_words: np.ndarray, seg: _Segment, t: int, plan: list[_Probe], *, same: bool, workers: int
-) -> _Hits:
+    q_words: np.ndarray,
+    seg: _Segment,
+    t: int,
+    plan: list[_Probe],
+    *,
+    same: bool,
+    workers: int,
+    pack: _Pack | None = None,
+) -> _Hits | np.ndarray:
     tasks: list[_ProbeTask] = []
-    sizes = [np.diff(seg.starts[p.index]) for p in plan]
+    # One byte per bucket: at a million rows the int32 bucket tables are 8 to 16 MB and every
+    # probe reads them at random; the nonempty flags are a quarter of that, and only probes
+    # that hit something read the offsets.
+    occupied = [np.diff(seg.starts[p.index]) > 0 for p in plan]
     # Wider hashes are verified word by word from column-major copies (see _verify_buckets).
     if seg.sorted_words:
         q_columns = np.empty((0, 0), np.uint64)
@@ -451,19 +530,22 @@ def _mih(
         start = seg.starts[p.index]
         n_masks = len(task.masks)
         keys = (task.q_keys[:, None] ^ task.masks[None, :]).ravel()
-        counts = sizes[task.k][keys]
-        nonzero = np.flatnonzero(counts)
+        nonzero = np.flatnonzero(occupied[task.k][keys])
         if len(nonzero) == 0:
             return []
         q_rows = nonzero // n_masks
         q_rows = task.lo + q_rows if task.rows is None else task.rows[q_rows]
         q_rows = q_rows.astype(np.int32)
-        first = start[keys[nonzero]]
-        counts = counts[nonzero]
+        keys = keys[nonzero]
+        first = start[keys]
+        keys += 1
+        counts = start[keys] - first
         return _verify_probes(
             q_rows, first, counts, q_words, q_columns, seg, t, p, plan[: task.k], task.own_bucket
         )
 
+    if pack is not None:
+        return np.concatenate([pack.keys([]), *_run(tasks, lambda k: pack.keys(probe(k)), workers)])
     return _concat([h for hits in _run(tasks, probe, workers) for h in hits])
 
 
@@ -578,21 +660,24 @@ def _verify_sorted(
         return hits
     order = seg.orders[probe.index]
     sorted_w = seg.sorted_words[probe.index]
-    # Size class: the bucket size rounded up to a power of two (1, 2, 4, ...).
-    width_log = np.frexp((counts - 1).astype(np.float32))[1].astype(np.int8)
-    by_class = np.argsort(width_log, kind="stable")
-    bounds = np.searchsorted(width_log[by_class], np.arange(width_log.max() + 2))
+    # Size class: the bucket size rounded up to the next of _rect_widths (quarter powers of
+    # two), so that the slots past a bucket's end are under a fifth of a rectangle.
+    widths, class_of = _rect_widths(_RECT_MAX)
+    # A table lookup: a binary search over the widths cost more than the rest of the sorting.
+    size_class = class_of[np.minimum(counts, _RECT_MAX + 1)]
+    by_class = np.argsort(size_class, kind="stable")
+    bounds = np.searchsorted(size_class[by_class], np.arange(int(size_class.max()) + 2))
     for k in range(len(bounds) - 1):
         sel = by_class[bounds[k] : bounds[k + 1]]
         if len(sel) == 0:
             continue
-        width = 1 << k
-        if width > _RECT_MAX:
+        if k == len(widths):
             hits.extend(
                 _verify_ragged(q_rows[sel], first[sel], counts[sel], q_word, seg, probe, t,
                                earlier)
             )
             continue
+        width = int(widths[k])
         slots = np.arange(width, dtype=np.int64)
         windows = sliding_window_view(sorted_w, width) if width >= _ROW_COPY else None
         step = max(1, _PIECE // width)
@@ -615,17 +700,31 @@ def _verify_sorted(
             if windows is None:
                 slot, r = np.divmod(flat, m)
             else:
-                r, slot = flat >> k, flat & (width - 1)
-            if width > 1:
-                inside = slot < counts[part[r]]
-                flat, r, slot = flat[inside], r[inside], slot[inside]
+                r, slot = np.divmod(flat, width)
+            # Slots past the bucket's end and repeats of pairs an earlier substring catches
+            # are dropped together: one compaction of the hits instead of two.
             x = x[flat]
-            keep = np.ones(len(flat), dtype=bool)
+            if width > 1:
+                keep = slot < counts[part[r]]
+            else:
+                keep = np.ones(len(flat), dtype=bool)
             for e in earlier:
                 keep &= popcount(x & e.field) > e.radius
             flat, r, slot = flat[keep], r[keep], slot[keep]
             hits.append(_Hits(q_rows[part[r]], order[f[r] + slot], d[flat].astype(np.int32)))
     return hits
+
+
+@cache
+def _rect_widths(largest: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rectangle widths 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, ... up to ``largest``,
+    and for every bucket size 0 .. largest + 1 the position of the narrowest width that holds
+    it (len(widths) for buckets too large for a rectangle)."""
+    steps = np.arange(4 * max(1, largest).bit_length() + 1)
+    widths = np.unique(np.ceil(2.0 ** (steps / 4) - 1e-9).astype(np.int64))
+    widths = np.append(widths[widths < largest], largest)
+    class_of = np.searchsorted(widths, np.arange(largest + 2)).astype(np.uint8)
+    return widths, class_of
 
 
 def _verify_ragged(
@@ -686,8 +785,14 @@ def _concat(found: list[_Hits]) -> _Hits:
 
 
 def _brute(
-    q_words: np.ndarray, s_words: np.ndarray, t: int, *, same: bool, workers: int = 1
-) -> _Hits:
+    q_words: np.ndarray,
+    s_words: np.ndarray,
+    t: int,
+    *,
+    same: bool,
+    workers: int = 1,
+    pack: _Pack | None = None,
+) -> _Hits | np.ndarray:
     """Blocked XOR and popcount of every query row against every segment row."""
     n_q, n_s = len(q_words), len(s_words)
     n_words = s_words.shape[1]
@@ -715,6 +820,10 @@ def _brute(
             q, s, r, c = q[keep], s[keep], r[keep], c[keep]
         return _Hits(q.astype(np.int64), s.astype(np.int64), dist[r, c].astype(np.int32))
 
+    if pack is not None:
+        return np.concatenate(
+            [pack.keys([]), *_run(starts, lambda lo: pack.keys([compare(lo)]), workers)]
+        )
     return _concat(_run(starts, compare, workers))
 
 

@@ -233,3 +233,45 @@ def test_bad_worker_count_is_refused() -> None:
     for workers in (0, -1, 1.5, True):
         with pytest.raises(ValueError, match="Workers must be a positive integer"):
             HammingIndex(64, workers=workers)
+
+
+def test_rectangle_widths_hold_every_bucket_size_with_little_slack() -> None:
+    """Each bucket size maps to the narrowest width that holds it, a quarter power of two at
+    most above it; sizes past the largest width go to the ragged path."""
+    for largest in (32, 1024):
+        widths, class_of = ndindex._rect_widths(largest)
+        assert widths[0] == 1 and widths[-1] == largest
+        assert np.all(np.diff(widths) > 0)
+        for size in range(1, largest + 1):
+            k = int(class_of[size])
+            assert widths[k] >= size
+            assert k == 0 or widths[k - 1] < size
+            assert widths[k] <= max(size + 1, np.ceil(size * 2 ** 0.25))
+        assert class_of[largest + 1] == len(widths)
+
+
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_ids_zero_to_n_come_back_as_with_unpacked_keys(monkeypatch, shuffled: bool) -> None:
+    """Ids 0 .. n - 1 (their own ranks) in one ordered add, or shuffled over two segments,
+    give the same arrays, dtypes included, as the unpacked path and the brute-force pairs."""
+    monkeypatch.setattr(ndindex, "_SMALL", 8)
+    monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 1e9)
+    rng = np.random.default_rng(13)
+    n = 700
+    hashes = clumpy_hashes(rng, n, 64)
+    ids = rng.permutation(n).astype(np.int64) if shuffled else np.arange(n, dtype=np.int64)
+    index = HammingIndex(64)
+    if shuffled:
+        index.add(ids[:500], hashes[:500])
+        index.add(ids[500:], hashes[500:])
+    else:
+        index.add(ids, hashes)
+    packed = index.pairs_within(10)
+    monkeypatch.setattr(ndindex, "_PACK_BITS", 0)
+    unpacked = index.pairs_within(10)
+    for a, b in zip(packed, unpacked, strict=True):
+        assert np.array_equal(a, b)
+        assert a.dtype == b.dtype
+    assert [a.dtype for a in packed] == [np.int64, np.int64, np.int32]
+    assert as_set(packed) == reference_pairs(ids, distance_matrix(hashes, hashes), 10)
+    assert len(packed[0]) > 1000
