@@ -54,7 +54,7 @@ def test_strip_codes_are_fixed_and_flat_areas_have_none() -> None:
     assert retrieval.strip_codes(None).size == 0
 
 
-def test_strip_pairs_find_the_photo_the_strip_was_cut_from(scrolled) -> None:
+def test_strip_pairs_find_the_photo_the_strip_was_cut_from(scrolled, monkeypatch) -> None:
     folder, records = scrolled
     words = _words(folder, records)
     media = [r.media for r in records]
@@ -65,6 +65,10 @@ def test_strip_pairs_find_the_photo_the_strip_was_cut_from(scrolled) -> None:
     # Areas of one media never pair; unreadable areas pair nothing.
     assert retrieval.strip_pairs(words, ["one"] * len(words)) == []
     assert retrieval.strip_pairs([None] * len(words), media) == []
+    # Searched a block of areas at a time: blocks of one area give the same pairs.
+    monkeypatch.setattr(retrieval, "_STRIP_BLOCK", 1)
+    assert retrieval.strip_pairs(words, media) == pairs
+    assert len(retrieval.strip_pairs(words, media, top_k=1)) <= len(words)
     # A strip whose shape no part of the photo has is not its part.
     shot = media.index("shot.jpg")
     squat = list(words)
