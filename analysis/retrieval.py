@@ -347,44 +347,62 @@ def strip_pairs(areas: Sequence[AreaWords | None], groups: Sequence[str] | None 
     j's height within STRIP_FRACTION_SLACK of i's height over width against j's), at most
     ``top_k`` nearest j for each i; nearest first. Areas of one group (media) never pair.
 
-    Searched a block of areas at a time, each block's hits cut to its ``top_k`` at once: a
-    photo reposted hundreds of times puts hundreds of near codes in reach of each copy."""
+    Parts are indexed by their shape (height over width, in bands of _STRIP_SHAPE_BAND on a log
+    scale), and an area looks only in the bands next to its own shape; its hits are cut to its
+    ``top_k`` a block of areas at a time: a photo reposted hundreds of times puts hundreds of
+    near codes in reach of each copy."""
     n_parts = 2 * len(STRIP_FRACTIONS)
     fractions = np.tile(np.asarray(STRIP_FRACTIONS, np.float64), 2)
-    coded = [k for k, a in enumerate(areas) if a is not None and len(a.strips) == 2 + n_parts]
-    if not coded:
+    coded = np.asarray([k for k, a in enumerate(areas)
+                        if a is not None and len(a.strips) == 2 + n_parts and a.aspect > 0],
+                       np.int64)
+    if not len(coded):
         return []
     table = np.stack([areas[k].strips for k in coded])  # (n, 2 + n_parts) uint64
-    parts = table[:, 2:]
-    at, slot = np.nonzero(parts != 0)
-    owner = np.asarray(coded, np.int64)[at]
-    index = HammingIndex(STRIP_BITS, workers=1)
-    index.add(np.arange(len(at), dtype=np.int64), _code_bytes(parts[at, slot]))
+    aspect = np.zeros(len(areas), np.float64)
+    aspect[coded] = [areas[k].aspect for k in coded]
+    at, slot = np.nonzero(table[:, 2:] != 0)
+    owner = coded[at]
+    part_band = _shape_band(fractions[slot] * aspect[owner])
+    area_band = _shape_band(aspect[coded])
     group = (np.arange(len(areas)) if groups is None
              else np.unique(np.asarray(list(groups)), return_inverse=True)[1])
-    aspect = np.asarray([a.aspect if a is not None else 0.0 for a in areas], np.float64)
     found: list[np.ndarray] = []
-    for start in range(0, len(coded), _STRIP_BLOCK):
-        rows = np.arange(start, min(start + _STRIP_BLOCK, len(coded)))
-        q_row, q_mirror = np.repeat(rows, 2), np.tile([0, 1], len(rows))
-        q_codes = table[q_row, q_mirror]
-        live = q_codes != 0
-        q_row, q_mirror = q_row[live], q_mirror[live]
-        row, hit, dist = index.query(_code_bytes(q_codes[live]), radius)
-        i = np.asarray(coded, np.int64)[q_row[row]]
-        j = owner[hit]
-        share = np.divide(aspect[i], aspect[j], out=np.zeros(len(j)), where=aspect[j] > 0)
-        ok = (group[i] != group[j]) & (np.abs(share - fractions[slot[hit]])
-                                       <= STRIP_FRACTION_SLACK)
-        found.append(_nearest(i[ok], j[ok], dist[ok].astype(np.int64), q_mirror[row][ok],
-                              top_k))
-    pairs = np.concatenate(found)
+    for band in np.unique(part_band).tolist():
+        members = np.flatnonzero(part_band == band)
+        index = HammingIndex(STRIP_BITS, workers=1)
+        index.add(members, _code_bytes(table[at[members], 2 + slot[members]]))
+        # A part's share is within the slack of the area's shape: at most one band apart.
+        asking = np.flatnonzero(np.abs(area_band - band) <= 1)
+        for start in range(0, len(asking), _STRIP_BLOCK):
+            rows = asking[start:start + _STRIP_BLOCK]
+            q_row, q_mirror = np.repeat(rows, 2), np.tile([0, 1], len(rows))
+            q_codes = table[q_row, q_mirror]
+            live = q_codes != 0
+            q_row, q_mirror = q_row[live], q_mirror[live]
+            row, hit, dist = index.query(_code_bytes(q_codes[live]), radius)
+            i, j = coded[q_row[row]], owner[hit]
+            ok = (group[i] != group[j]) & (np.abs(aspect[i] / aspect[j] - fractions[slot[hit]])
+                                           <= STRIP_FRACTION_SLACK)
+            found.append(_nearest(i[ok], j[ok], dist[ok].astype(np.int64),
+                                  q_mirror[row][ok], top_k))
+    # Each band kept an area's nearest there; the nearest of those are its nearest in all.
+    pairs = np.concatenate(found) if found else np.zeros((0, 4), np.int64)
+    pairs = _nearest(pairs[:, 0], pairs[:, 1], pairs[:, 2], pairs[:, 3], top_k)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0], pairs[:, 2]))]
     return [StripPair(int(a), int(b), int(d), bool(m)) for a, b, d, m in pairs.tolist()]
 
 
-# Areas whose codes are looked up at once in ``strip_pairs``.
+# Areas whose codes are looked up at once in ``strip_pairs``, and the width of a shape band
+# (natural log of height over width): a part within STRIP_FRACTION_SLACK of an area's shape
+# differs from it by at most -log(1 - 0.05 / 0.5) = 0.1054 on that scale (its share of the
+# height is 0.5 or more), so the two are never more than one band apart.
 _STRIP_BLOCK = 2048
+_STRIP_SHAPE_BAND = 0.11
+
+
+def _shape_band(shape: np.ndarray) -> np.ndarray:
+    return np.floor(np.log(np.maximum(shape, 1e-6)) / _STRIP_SHAPE_BAND).astype(np.int64)
 
 
 def _code_bytes(codes: np.ndarray) -> np.ndarray:
