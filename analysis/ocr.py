@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 8
+RECIPE_VERSION = 9
 
 LANG_NAMES = {
     "eng": "English",
@@ -1053,7 +1053,10 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
     0 with every digit sure (``_sure_blobs``), it matches the Latin digits worse, and the
     first pass did not read those digits already. Rows of short groups are not read: at 10 px
     a space is as narrow as the gap around a zero's dot, and groups read right to left after
-    a lost space come out in another order, making another number."""
+    a lost space come out in another order, making another number. Groups parted by a dash
+    are read ("٠٩١-٢٣٤٥٧٢٥"): a dash is ink the reading sees, not a gap it may lose, and the
+    bidirectional algorithm says which order the groups stand in (``_dashed_groups``); the
+    piece must still hold 8 to 15 digits in all, starting with 0."""
     lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
@@ -1070,27 +1073,40 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
             # Each digit set alone (Persian "۴" and Arabic-Indic "٣" are rivals when both are
             # matched at once); the first pass does not tell which set the row is in (it gave
             # an Arabic line's price in Persian digits).
-            sure: dict[str, DigitShapeReading] = {}
+            sure: dict[str, tuple[DigitShapeReading, list[str]]] = {}
             for system in ("arabic_indic", "persian"):
                 read = match_digit_shapes(crop, split=True, system=system)
-                if (read is not None and " " not in read.text and read.text.startswith("0")
-                        and _BELOW_MIN_DIGITS <= len(read.text) <= _BELOW_MAX_DIGITS
-                        and _sure_blobs(read)):
-                    sure[system] = read
-            if len({read.text for read in sure.values()}) != 1:
+                if read is None or read.gaps or not _sure_blobs(read):
+                    continue  # a space-wide gap: the groups may be out of order
+                groups = _dashed_groups(read.text, system)
+                digits = "".join(groups)
+                if (digits.startswith("0")
+                        and _BELOW_MIN_DIGITS <= len(digits) <= _BELOW_MAX_DIGITS):
+                    sure[system] = (read, groups)
+            if len({" ".join(groups) for _, groups in sure.values()}) != 1:
                 continue  # neither set is sure of it, or the two read different digits
             system = next(iter(sure)) if len(sure) == 1 else (
                 "persian" if persian else "arabic_indic")
-            read = sure[system]
-            if read.text in first:
+            read, groups = sure[system]
+            if "".join(groups) in first:
                 continue
             latin = match_digit_shapes(crop, latin=True)
             if latin is not None and latin.worst <= read.worst:
                 continue
             base = 0x06F0 if system == "persian" else 0x0660
-            out.append({"text": "".join(chr(base + int(d)) for d in read.text),
+            out.append({"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
                         "box": report, "first_pass": below_text})
     return out
+
+
+def _dashed_groups(text: str, system: str) -> list[str]:
+    """The digit groups of a shape reading whose groups a dash parts ("٠٩١-٢٣٤٥٧٢٥"), in the
+    order they are written. The bidirectional algorithm does not join Arabic-Indic digits
+    across a hyphen (a hyphen joins only European digits, and Persian digits count as
+    those), so in a right-to-left line Arabic-Indic groups stand right to left ("٢٣٤٥٧٢٥-٠٩١"
+    on the screen) and Persian ones left to right."""
+    groups = text.split()
+    return groups[::-1] if system == "arabic_indic" else groups
 
 
 # The rest of a wrapped Eastern number on the row below is at most this many digits: a longer
@@ -1284,6 +1300,9 @@ class DigitShapeReading:
     distances: tuple[float, ...] = ()  # of each digit of ``text`` to its shape, in order
     # each digit's blob as matched (bitmap, height, width, centre), to compare blobs of a row
     features: tuple = field(default=(), repr=False, compare=False)
+    # spaces of ``text`` made by a gap as wide as a space; the others stand for a dash or an
+    # empty box between groups, which no lost space can move
+    gaps: int = 0
 
 
 def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = False,
@@ -1345,6 +1364,7 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
         return None
     digits, worst, margin, margins, distances = [], 0.0, float("inf"), [], []
     features: list[_Feature] = []
+    gaps = 0
     right = None
     for blob in sorted(blobs, key=lambda b: b[0]):
         x, y0, y1, mask = blob
@@ -1355,6 +1375,7 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
             continue
         if right is not None and x - right > _SPACE_GAP * full and digits[-1] != " ":
             digits.append(" ")
+            gaps += 1
         right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
         for ranked, feature in _rank_blob(mask, y0 - top, full, shapes, 1 if split else 0):
             dist, digit = ranked[0]
@@ -1366,7 +1387,7 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
             margin = min(margin, margins[-1])
     text = "".join(digits).strip()
     return (DigitShapeReading(text, worst, margin, tuple(margins), tuple(distances),
-                              tuple(features)) if text else None)
+                              tuple(features), gaps) if text else None)
 
 
 # A blob as ``_rank_one`` compares it: normalised bitmap, then height, width and centre

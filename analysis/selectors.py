@@ -491,7 +491,9 @@ def find_selectors_in_ocr(
       letters or the plus sign trails (a lone group too: "20.10.01234502+");
     * two numbers side by side on one line ("00218 91-2345626 691 234 5846", "07400123494 312
       345 6852"), or on the second line of a wrapped one ("Info +218" / "91-2345626 691 234
-      5846", "Infos 06 50 12" / "34 10 +33 6 12 34 56 76").
+      5846", "Infos 06 50 12" / "34 10 +33 6 12 34 56 76"), in a right-to-left paragraph
+      too, where the first pass gives both lines in visual order ("اطلاعات 964+" / "4538
+      123 70 0093 5603 234 791").
 
     A run of groups in Latin digits beside groups in Eastern digits is read as two numbers; a
     group mixing the two scripts ("۰.۹1۲") is never mended into a number; a mark with no
@@ -527,6 +529,12 @@ def find_selectors_in_ocr(
             s.value == value or (s.span[0] < span[1] and span[0] < s.span[1]) for s in found
             if s.kind in ("phone", "whatsapp")
         )
+
+    def known_value(value: str, span: tuple[int, int]) -> bool:
+        # Groups read in visual order interleave in the text: the span of a number mended
+        # from the end of a line covers the other number on that line, so only the value
+        # tells a number already found.
+        return any(s.value == value for s in found if s.kind in ("phone", "whatsapp"))
 
     def try_tokens(tokens: list[_Token], reverse: bool, note: str,
                    ordered: list[_Token] | None = None) -> bool:
@@ -623,7 +631,10 @@ def find_selectors_in_ocr(
                                               regions)
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens,
-                                       first_pass=first is line and second is lines[j])
+                                       first_pass=first is line and second is lines[j],
+                                       read_rest=lambda rest: _read_rest(
+                                           rest, found, known_value, text, regions),
+                                       regions=regions)
     _reconcile(found, ocr, lines, regions, confirmed)
     for sel in [s for s in found if s.kind == "phone" and not _is_international(
             _normalise(s.shown)[0]) and _COUNT_WORD.match(text[s.span[1]:s.span[1] + 16])]:
@@ -703,7 +714,8 @@ def _read_rest(rest: list[_Token], found: list[Selector], known, text: str,
     phone = _rest_number(rest, regions)
     if phone is None:
         return
-    span = (rest[0].start, rest[-1].end)
+    # Groups taken in visual order come last to first.
+    span = (min(t.start for t in rest), max(t.end for t in rest))
     if not known(phone.e164, span):
         found.append(Selector(
             "phone", phone.e164, text[span[0]:span[1]], "ocr", span,
@@ -729,13 +741,20 @@ def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
 
 
 def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
-                   first_pass: bool = False) -> None:
+                   first_pass: bool = False, read_rest=None,
+                   regions: Sequence[str] = ()) -> None:
     """A number wrapped at the end of a right-to-left line: its groups stand at the line's
     visual left, and Tesseract returns them at either end of the line, in visual or logical
     order ("واتساب 10 20+" / "01234502" is "+20 10 01234502"). Each way of reading the last
     groups of the first line and the first groups of the second is tried; ``try_tokens``
     keeps only a valid number that uses every group. ``first_pass``: both lines are the first
-    pass's, which reads every line of a right-to-left paragraph in one order."""
+    pass's, which reads every line of a right-to-left paragraph in one order.
+
+    When no way uses every group, the second line may go on with another number after the
+    wrapped one ("اطلاعات 964+" / "4538 123 70 0093 5603 234 791": "+964 791 234 5603" and
+    "0093 70 123 4538"): in each order, the fewest leading groups of the second line that
+    complete the first number, with the groups after them one valid number of their own
+    (``read_rest``), as ``_wrap_then_number`` does for a left-to-right line."""
     tails = [_edge_run(first, from_end=True), _edge_run(first, from_end=False)]
     heads = [_edge_run(second, from_end=False)]
     if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
@@ -757,6 +776,29 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                 if try_tokens(tail + head, False, "number wrapped across two lines",
                               ordered=order):
                     return
+    if read_rest is None:
+        return
+    for tail in tails:
+        for head in heads:
+            if not tail or len(head) < 2:
+                continue
+            for lead in (list(reversed(tail)), tail):
+                # A "+" trailing the first line's groups, even a lone one ("964+"), says the
+                # first pass gave that paragraph in visual order.
+                if first_pass and tail[-1].norm.endswith("+"):
+                    rest_orders = [head[::-1], head]
+                else:
+                    rest_orders = [head, head[::-1]]
+                for ordered_head in rest_orders:
+                    for n in range(1, len(ordered_head)):
+                        used, rest = ordered_head[:n], ordered_head[n:]
+                        if (_digits(lead + used) >= 8
+                                and _rest_number(rest, regions) is not None
+                                and try_tokens(lead + used, False,
+                                               "number wrapped across two lines",
+                                               ordered=lead + used)):
+                            read_rest(rest)
+                            return
 
 
 def _visual_order(tail: list[_Token]) -> bool:

@@ -157,3 +157,41 @@ def test_selector_finder_takes_the_reading():
     result.settings["line_readings"] = ocr._below_contact_shape_readings(img, 1.0, result)
     phones = [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
     assert phones == ["+9647912345669"]
+
+
+def _eastern(digits: str, base: int) -> str:
+    return "".join(chr(base + int(d)) if d.isdigit() else d for d in digits)
+
+
+# A Libyan mobile written nationally with a dash, "091-2345625" (phonenumbers' example mobile
+# for LY with the last digits varied), in either digit set.
+LY_NATIONAL = "091-2345625"
+LY_AI = _eastern(LY_NATIONAL, 0x0660)
+LY_FA = _eastern(LY_NATIONAL, 0x06F0)
+
+
+def test_dashed_arabic_indic_number_is_given_in_written_order():
+    # Drawn right to left, the dash does not join Arabic-Indic groups: "٢٣٤٥٦٢٥-٠٩١" on the
+    # screen, read right to left back to "٠٩١ ٢٣٤٥٦٢٥".
+    line = ["السعر", "للشخص", "واتساب"]
+    img, result = _post(line, [LY_AI], ["YYZOVYO"])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == [LY_AI.replace("-", " ")]
+
+
+def test_dashed_persian_number_keeps_its_order():
+    # Persian digits are joined across the dash: the groups stand left to right.
+    img, result = _post(PERSIAN_LINE, [LY_FA], ["POAT"])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == [LY_FA.replace("-", " ")]
+
+
+def test_shape_reading_tells_a_dash_from_a_space():
+    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
+    for text, gaps in ((LY_FA, 0), (LY_FA.replace("-", "  "), 1)):
+        img = Image.new("L", (400, 60), 255)
+        ImageDraw.Draw(img).text((390, 5), text, font=naskh, fill=0, anchor="ra",
+                                 direction="rtl")
+        read = ocr.match_digit_shapes(img, split=True, system="persian")
+        assert read is not None and sorted(read.text.split()) == ["091", "2345625"]
+        assert read.gaps == gaps

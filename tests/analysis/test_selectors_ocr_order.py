@@ -49,3 +49,27 @@ def test_a_re_read_of_groups_no_mended_number_uses_still_adds_its_number():
     gr = e164("GR", "46")  # +306912345646, national "691 234 5646"
     ocr = ocr_result([["سفر", "تماس"], [gr[3:6], gr[6:9]]])
     assert phones(with_second_reading(ocr, 2, f"{gr[3:6]} {gr[6:9]} {gr[9:]}")) == [gr]
+
+
+IQ = e164("IQ", "03")  # +9647912345603: "+964 791 234 5603"
+AF = e164("AF", "38")  # +93701234538: "0093 70 123 4538"
+AF_00 = f"00{AF[1:3]} {AF[3:5]} {AF[5:8]} {AF[8:]}"
+
+
+def test_a_wrapped_number_then_another_on_the_second_line_in_visual_order():
+    # "اطلاعات +964 791 234 5603 0093 70 123 4538" wrapped after "+964": the first pass
+    # gives the first line's lone group with its "+" trailing ("964+") and the second line
+    # right to left, the second number first: "4538 123 70 0093 5603 234 791".
+    second = list(reversed(f"{IQ[4:7]} {IQ[7:10]} {IQ[10:]} {AF_00}".split()))
+    ocr = ocr_result([["خانواده‌ها", "اطلاعات", f"{IQ[1:4]}+"], second])
+    sels = [s for s in find_selectors_in_ocr(ocr) if s.kind == "phone"]
+    assert sorted((s.value, s.note) for s in sels) == sorted([
+        (IQ, "number wrapped across two lines"), (AF, "numbers side by side")])
+
+
+def test_no_number_when_the_rest_of_the_second_line_makes_none():
+    # The same first number, and after it groups that make no valid number of their own
+    # ("12 34"): nothing is cut off to mend the first one.
+    second = list(reversed(f"{IQ[4:7]} {IQ[7:10]} {IQ[10:]} 12 34".split()))
+    ocr = ocr_result([["خانواده‌ها", "اطلاعات", f"{IQ[1:4]}+"], second])
+    assert phones(ocr) == []
