@@ -81,3 +81,34 @@ def first_pass(words: list[tuple[str, tuple[int, int, int, int]]]) -> OcrResult:
     """A first OCR pass of one Arabic line: the given words with their boxes, in order."""
     ws = [OcrWord(text, 60.0, box, 1, 1, 1, k + 1) for k, (text, box) in enumerate(words)]
     return OcrResult(" ".join(w.text for w in ws), 60.0, ws, "tesseract", "5", {}, "Arabic")
+
+
+def _draw_rtl(draw: ImageDraw.ImageDraw, y: int, texts: list[str],
+              font: ImageFont.FreeTypeFont) -> list[tuple[int, int, int, int]]:
+    x, boxes = 680, []
+    for text in texts:
+        box = draw.textbbox((x, y), text, font=font, anchor="ra", direction="rtl")
+        draw.text((x, y), text, font=font, fill=0, anchor="ra", direction="rtl")
+        boxes.append(tuple(int(v) for v in box))
+        x = box[0] - RTL_SIZE // 2
+    return boxes
+
+
+def line_and_row(line: list[str], row: list[str], row_words: list[str] | None = None,
+                 latin_row: bool = False) -> tuple[Image.Image, OcrResult]:
+    """A right-to-left line and a row below it, both starting at the right, in Naskh at
+    RTL_SIZE (the row in Noto Sans when ``latin_row``); the first pass has the line's words
+    and, for the row, ``row_words`` over the row's pieces (none when None)."""
+    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), RTL_SIZE)
+    sans = ImageFont.truetype(str(FONTS / "NotoSans-Regular.ttf"), RTL_SIZE - 8)
+    img = Image.new("L", (700, 140), 255)
+    draw = ImageDraw.Draw(img)
+    line_boxes = _draw_rtl(draw, 10, line, naskh)
+    row_boxes = _draw_rtl(draw, 10 + int(RTL_SIZE * 1.6), row, sans if latin_row else naskh)
+    words = [OcrWord(t, 60.0, b, 1, 1, 1, k + 1)
+             for k, (t, b) in enumerate(zip(line, line_boxes, strict=True))]
+    if row_words is not None:
+        words += [OcrWord(t, 30.0, b, 1, 1, 2, k + 1)
+                  for k, (t, b) in enumerate(zip(row_words, row_boxes, strict=True))]
+    text = " ".join(w.text for w in words)
+    return img, OcrResult(text, 60.0, words, "tesseract", "5", {}, "Arabic")

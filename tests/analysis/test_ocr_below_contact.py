@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from analysis import ocr
-from analysis.ocr import DigitShapeReading, OcrResult, OcrWord
+from analysis.ocr import DigitShapeReading
+from tests.analysis.ocr_fixtures import line_and_row
 
 FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 SIZE = 32
@@ -27,38 +28,8 @@ def _digits(text: str) -> str:
     return "".join(ocr.EASTERN_DIGITS.get(ch, ch) for ch in text)
 
 
-def _draw_rtl(draw: ImageDraw.ImageDraw, y: int, texts: list[str], font: ImageFont.FreeTypeFont
-              ) -> list[tuple[int, int, int, int]]:
-    x, boxes = 680, []
-    for text in texts:
-        box = draw.textbbox((x, y), text, font=font, anchor="ra", direction="rtl")
-        draw.text((x, y), text, font=font, fill=0, anchor="ra", direction="rtl")
-        boxes.append(tuple(int(v) for v in box))
-        x = box[0] - SIZE // 2
-    return boxes
-
-
-def _post(line: list[str], row: list[str], row_words: list[str] | None = None,
-          latin_row: bool = False) -> tuple[Image.Image, OcrResult]:
-    """A right-to-left line ending in ``line[-1]`` and a row below it; the first pass has the
-    line's words and, for the row, ``row_words`` over the row's pieces (none when None)."""
-    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
-    sans = ImageFont.truetype(str(FONTS / "NotoSans-Regular.ttf"), SIZE - 8)
-    img = Image.new("L", (700, 140), 255)
-    draw = ImageDraw.Draw(img)
-    line_boxes = _draw_rtl(draw, 10, line, naskh)
-    row_boxes = _draw_rtl(draw, 10 + int(SIZE * 1.6), row, sans if latin_row else naskh)
-    words = [OcrWord(t, 60.0, b, 1, 1, 1, k + 1)
-             for k, (t, b) in enumerate(zip(line, line_boxes, strict=True))]
-    if row_words is not None:
-        words += [OcrWord(t, 30.0, b, 1, 1, 2, k + 1)
-                  for k, (t, b) in enumerate(zip(row_words, row_boxes, strict=True))]
-    text = " ".join(w.text for w in words)
-    return img, OcrResult(text, 60.0, words, "tesseract", "5", {}, "Arabic")
-
-
 def test_compact_number_read_as_latin_garbage_is_read_by_shape():
-    img, result = _post(PERSIAN_LINE, [IRAQ], ["POAT"])
+    img, result = line_and_row(PERSIAN_LINE, [IRAQ], ["POAT"])
     readings = ocr._below_contact_shape_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [IRAQ]
     assert readings[0]["first_pass"] == "POAT"
@@ -67,7 +38,7 @@ def test_compact_number_read_as_latin_garbage_is_read_by_shape():
 
 
 def test_row_with_no_first_pass_word_is_read_and_reported_with_the_contact_line():
-    img, result = _post(PERSIAN_LINE, [IRAQ])
+    img, result = line_and_row(PERSIAN_LINE, [IRAQ])
     readings = ocr._below_contact_shape_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [IRAQ]
     line = ocr._union(result.words)
@@ -78,7 +49,7 @@ def test_row_with_no_first_pass_word_is_read_and_reported_with_the_contact_line(
 def test_digit_set_comes_from_the_shapes_not_from_the_first_pass():
     # The first pass read the price in Persian digits; the number is in Arabic-Indic ones.
     line = ["فقط", "۷۵۰۰", "اتصل"]
-    img, result = _post(line, [EGYPT], ["YY"])
+    img, result = line_and_row(line, [EGYPT], ["YY"])
     readings = ocr._below_contact_shape_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [EGYPT]
 
@@ -89,19 +60,19 @@ def test_digit_set_comes_from_the_shapes_not_from_the_first_pass():
     ["سلام", "دوستان"],  # words
 ])
 def test_rows_that_give_nothing(row):
-    img, result = _post(PERSIAN_LINE, row, ["POAT"] * len(row))
+    img, result = line_and_row(PERSIAN_LINE, row, ["POAT"] * len(row))
     assert ocr._below_contact_shape_readings(img, 1.0, result) == []
 
 
 def test_latin_digits_and_numbers_the_first_pass_has_give_nothing():
-    img, result = _post(PERSIAN_LINE, ["07912345669"], ["07912345669"], latin_row=True)
+    img, result = line_and_row(PERSIAN_LINE, ["07912345669"], ["07912345669"], latin_row=True)
     assert ocr._below_contact_shape_readings(img, 1.0, result) == []
-    img, result = _post(PERSIAN_LINE, [IRAQ], [IRAQ])
+    img, result = line_and_row(PERSIAN_LINE, [IRAQ], [IRAQ])
     assert ocr._below_contact_shape_readings(img, 1.0, result) == []
 
 
 def test_no_reading_without_a_contact_word_ending_the_line():
-    img, result = _post(["سفر", "امن", "برای", "خانواده‌ها"], [IRAQ], ["POAT"])
+    img, result = line_and_row(["سفر", "امن", "برای", "خانواده‌ها"], [IRAQ], ["POAT"])
     assert ocr._below_contact_shape_readings(img, 1.0, result) == []
 
 
@@ -152,7 +123,7 @@ def test_one_digit_set_alone():
 def test_selector_finder_takes_the_reading():
     from analysis.selectors import find_selectors_in_ocr
 
-    img, result = _post(PERSIAN_LINE, [IRAQ], ["POAT"])
+    img, result = line_and_row(PERSIAN_LINE, [IRAQ], ["POAT"])
     assert not [s for s in find_selectors_in_ocr(result) if s.kind == "phone"]
     result.settings["line_readings"] = ocr._below_contact_shape_readings(img, 1.0, result)
     phones = [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
@@ -174,14 +145,14 @@ def test_dashed_arabic_indic_number_is_given_in_written_order():
     # Drawn right to left, the dash does not join Arabic-Indic groups: "٢٣٤٥٦٢٥-٠٩١" on the
     # screen, read right to left back to "٠٩١ ٢٣٤٥٦٢٥".
     line = ["السعر", "للشخص", "واتساب"]
-    img, result = _post(line, [LY_AI], ["YYZOVYO"])
+    img, result = line_and_row(line, [LY_AI], ["YYZOVYO"])
     readings = ocr._below_contact_shape_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [LY_AI.replace("-", " ")]
 
 
 def test_dashed_persian_number_keeps_its_order():
     # Persian digits are joined across the dash: the groups stand left to right.
-    img, result = _post(PERSIAN_LINE, [LY_FA], ["POAT"])
+    img, result = line_and_row(PERSIAN_LINE, [LY_FA], ["POAT"])
     readings = ocr._below_contact_shape_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [LY_FA.replace("-", " ")]
 

@@ -4,17 +4,13 @@ work on a rendered image and a first pass made by hand, so they need no Tesserac
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from analysis import ocr
-from analysis.ocr import OcrResult, OcrWord
+from analysis.ocr import OcrResult
 from analysis.selectors import find_selectors_in_ocr
+from tests.analysis.ocr_fixtures import line_and_row
 
-FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
-SIZE = 32
 # A fictional Iranian mobile from phonenumbers' example (0912 345 6789), last digits varied:
 # "۰۹۱۲ ۳۴۵ ۶۷۳۶". Its first two groups alone, "0912345", are a valid Italian fixed line.
 IR = "+989123456736"
@@ -23,41 +19,12 @@ REST = "۶۷۳۶"
 LINE = ["خانواده‌ها", "اطلاعات", *HEAD]
 
 
-def _draw_rtl(draw: ImageDraw.ImageDraw, y: int, texts: list[str], font: ImageFont.FreeTypeFont
-              ) -> list[tuple[int, int, int, int]]:
-    x, boxes = 680, []
-    for text in texts:
-        box = draw.textbbox((x, y), text, font=font, anchor="ra", direction="rtl")
-        draw.text((x, y), text, font=font, fill=0, anchor="ra", direction="rtl")
-        boxes.append(tuple(int(v) for v in box))
-        x = box[0] - SIZE // 2
-    return boxes
-
-
-def _post(line: list[str], row: list[str], row_words: list[str] | None = None
-          ) -> tuple[Image.Image, OcrResult]:
-    """A right-to-left line and a row below it, starting at the right; the first pass has the
-    line's words and, for the row, ``row_words`` over the row's pieces (none when None)."""
-    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
-    img = Image.new("L", (700, 140), 255)
-    draw = ImageDraw.Draw(img)
-    line_boxes = _draw_rtl(draw, 10, line, naskh)
-    row_boxes = _draw_rtl(draw, 10 + int(SIZE * 1.6), row, naskh)
-    words = [OcrWord(t, 60.0, b, 1, 1, 1, k + 1)
-             for k, (t, b) in enumerate(zip(line, line_boxes, strict=True))]
-    if row_words is not None:
-        words += [OcrWord(t, 30.0, b, 1, 1, 2, k + 1)
-                  for k, (t, b) in enumerate(zip(row_words, row_boxes, strict=True))]
-    text = " ".join(w.text for w in words)
-    return img, OcrResult(text, 60.0, words, "tesseract", "5", {}, "Arabic")
-
-
 def _phones(result: OcrResult) -> list[str]:
     return [s.value for s in find_selectors_in_ocr(result) if s.kind == "phone"]
 
 
 def test_rest_of_a_wrapped_number_on_an_empty_row_is_read_by_shape():
-    img, result = _post(LINE, [REST])
+    img, result = line_and_row(LINE, [REST])
     readings = ocr._wrapped_eastern_rest_readings(img, 1.0, result)
     assert [r["text"] for r in readings] == [" ".join([*HEAD, REST])]
     line = ocr._union(result.words)
@@ -67,7 +34,7 @@ def test_rest_of_a_wrapped_number_on_an_empty_row_is_read_by_shape():
 
 
 def test_selector_finder_takes_the_whole_number_over_the_cut_one():
-    img, result = _post(LINE, [REST])
+    img, result = line_and_row(LINE, [REST])
     assert _phones(result) == ["+390912345"]  # the cut number, read plainly
     result.settings["line_readings"] = ocr._wrapped_eastern_rest_readings(img, 1.0, result)
     assert _phones(result) == [IR]
@@ -81,5 +48,5 @@ def test_selector_finder_takes_the_whole_number_over_the_cut_one():
     (["اطلاعات", *HEAD, "فقط"], [REST], None),  # the digits do not end the line
 ])
 def test_rows_and_lines_that_give_nothing(line, row, row_words):
-    img, result = _post(line, row, row_words)
+    img, result = line_and_row(line, row, row_words)
     assert ocr._wrapped_eastern_rest_readings(img, 1.0, result) == []
