@@ -210,6 +210,17 @@ def test_every_verification_path_and_worker_count_give_the_same_arrays(
     assert set(zip(*(a.tolist() for a in query_1), strict=True)) == expected
 
 
+def _same_packed_and_unpacked(index: HammingIndex, t: int, monkeypatch) -> tuple:
+    """``pairs_within(t)`` with packed sort keys, checked equal (dtypes too) to the unpacked
+    path's."""
+    packed = index.pairs_within(t)
+    monkeypatch.setattr(ndindex, "_PACK_BITS", 0)
+    unpacked = index.pairs_within(t)
+    for a, b in zip(packed, unpacked, strict=True):
+        assert np.array_equal(a, b) and a.dtype == b.dtype
+    return packed
+
+
 def test_pair_order_is_the_same_with_and_without_packed_sort_keys(monkeypatch) -> None:
     """Ids far apart (negative and huge) come back sorted by (i, j) either way."""
     rng = np.random.default_rng(5)
@@ -218,11 +229,7 @@ def test_pair_order_is_the_same_with_and_without_packed_sort_keys(monkeypatch) -
     ids = ids[rng.permutation(400)]
     index = HammingIndex(64)
     index.add(ids, hashes)
-    packed = index.pairs_within(12)
-    monkeypatch.setattr(ndindex, "_PACK_BITS", 0)
-    unpacked = index.pairs_within(12)
-    for a, b in zip(packed, unpacked, strict=True):
-        assert np.array_equal(a, b)
+    packed = _same_packed_and_unpacked(index, 12, monkeypatch)
     i, j, _ = packed
     assert np.all(i < j)
     assert np.array_equal(np.lexsort((j, i)), np.arange(len(i)))
@@ -266,12 +273,7 @@ def test_ids_zero_to_n_come_back_as_with_unpacked_keys(monkeypatch, shuffled: bo
         index.add(ids[500:], hashes[500:])
     else:
         index.add(ids, hashes)
-    packed = index.pairs_within(10)
-    monkeypatch.setattr(ndindex, "_PACK_BITS", 0)
-    unpacked = index.pairs_within(10)
-    for a, b in zip(packed, unpacked, strict=True):
-        assert np.array_equal(a, b)
-        assert a.dtype == b.dtype
+    packed = _same_packed_and_unpacked(index, 10, monkeypatch)
     assert [a.dtype for a in packed] == [np.int64, np.int64, np.int32]
     assert as_set(packed) == reference_pairs(ids, distance_matrix(hashes, hashes), 10)
     assert len(packed[0]) > 1000
