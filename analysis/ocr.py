@@ -816,13 +816,16 @@ def _number_line_jobs(prepared: Image.Image, scale: float, result: OcrResult
     return jobs
 
 
-def _after_contact(lines: list[list[OcrWord]], boxes: list[list[int]]
+def _after_contact(lines: list[list[OcrWord]], boxes: list[list[int]], arabic: bool = False
                    ) -> list[tuple[int, int | None]]:
     """(line ending in a contact word, the line right below it or None when the row below is
-    empty of words) for every line that ends in a contact word and holds no number after it."""
+    empty of words) for every line that ends in a contact word and holds no number after it;
+    with ``arabic``, only where that word is in Arabic script (the Eastern-digit readers)."""
     out = []
     for i, words in enumerate(lines):
         if not _contact_word(words[-1].text):
+            continue
+        if arabic and not _ARABIC_LETTER.search(words[-1].text):
             continue
         height = boxes[i][3] - boxes[i][1]
         below = None
@@ -845,9 +848,7 @@ def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResu
     lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
-    for i, below in _after_contact(lines, boxes):
-        if not _ARABIC_LETTER.search(lines[i][-1].text):
-            continue
+    for i, below in _after_contact(lines, boxes, arabic=True):
         below_text = " ".join(w.text for w in lines[below]) if below is not None else ""
         if len(re.findall("[0-9]", below_text)) >= 6:
             continue  # a Latin number is there; the English re-read covers it
@@ -1060,9 +1061,7 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
     lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
-    for i, below in _after_contact(lines, boxes):
-        if not _ARABIC_LETTER.search(lines[i][-1].text):
-            continue
+    for i, below in _after_contact(lines, boxes, arabic=True):
         persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ"
                       for w in lines[i] for ch in w.text)
         below_text = " ".join(w.text for w in lines[below]) if below is not None else ""
