@@ -261,6 +261,21 @@ def _dihedral(grid: np.ndarray) -> np.ndarray:
                      grid[::-1], grid[:, ::-1], grid.T, np.rot90(grid, 2).T])
 
 
+# Reversing a row of a DCT-II's input multiplies its k-th coefficient by (-1) ** k, and
+# transposing the input transposes the block: the DCT blocks of a grid's eight transforms are
+# sign patterns of the grid's own block, so one pair of products serves all eight.
+_PDQ_SIGN = np.where(np.arange(1, 17) % 2, -1, 1).astype(np.float32)  # PDQ skips k = 0
+_PHASH_SIGN = np.where(np.arange(8) % 2, -1, 1).astype(np.float32)
+
+
+def _dihedral_blocks(dct16: np.ndarray) -> np.ndarray:
+    """The 16x16 PDQ blocks of ``_dihedral(grid)`` from the block of ``grid`` alone."""
+    rows, cols = _PDQ_SIGN[:, None], _PDQ_SIGN[None, :]
+    t = dct16.T
+    return np.stack([dct16, rows * t, rows * dct16 * cols, t * cols,
+                     rows * dct16, dct16 * cols, t, rows * t * cols])
+
+
 def _pdq_bits_hex(dct16: np.ndarray) -> list[str]:
     """PDQ hex from (n, 16, 16) DCT blocks: bit set above the block's lower median."""
     flat = dct16.reshape(len(dct16), 256)
@@ -400,9 +415,11 @@ def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str,
     tiny = min(crop.size) < _MIN_HASH_SIDE // 2
     area = _area_copy(crop)
     grid = cv2.resize(area, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
-    dihedral_hex = _pdq_bits_hex(_PDQ_DCT @ _dihedral(grid) @ _PDQ_DCT.T)
+    dct = _BOTH_DCT @ grid @ _BOTH_DCT.T  # (24, 24): both hashes' blocks
+    dihedral_hex = _pdq_bits_hex(_dihedral_blocks(dct[:16, :16]))
     quality = int(pdq_quality(grid)[0])
-    phash, phash_mirror = phash_hashes(np.stack([grid, grid[:, ::-1]]))
+    phash_block = dct[16:, 16:]
+    phash, phash_mirror = _phash_bits_hex(np.stack([phash_block, phash_block * _PHASH_SIGN]))
     low = tiny or quality < PDQ_MIN_QUALITY or float(area.std()) < _MIN_STD
     return RegionHashes(
         box=box,

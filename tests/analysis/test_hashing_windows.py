@@ -66,6 +66,27 @@ def test_dihedral_order_matches_the_reference_library() -> None:
     assert ours == [np.packbits(np.asarray(v, np.uint8)).tobytes().hex() for v in vectors]
 
 
+def test_dihedral_blocks_from_one_product_match_the_reference_library() -> None:
+    from analysis.hashing import _BOTH_DCT, _PHASH_SIGN, _dihedral_blocks, _pdq_bits_hex
+
+    for grid in _grids(6, seed=9):
+        grid32 = grid.astype(np.float32)
+        dct = _BOTH_DCT @ grid32 @ _BOTH_DCT.T
+        vectors, _ = pdqhash.compute_dihedral(
+            np.ascontiguousarray(np.repeat(grid[:, :, None], 3, 2)))
+        assert _pdq_bits_hex(_dihedral_blocks(dct[:16, :16])) == [
+            np.packbits(np.asarray(v, np.uint8)).tobytes().hex() for v in vectors]
+        # The mirrored pHash is a sign pattern of the same block.
+        mirrored = _phash_bits_hex_of(dct[16:, 16:] * _PHASH_SIGN)
+        assert mirrored == phash_hashes(grid32[None, :, ::-1].copy())[0]
+
+
+def _phash_bits_hex_of(block: np.ndarray) -> str:
+    from analysis.hashing import _phash_bits_hex
+
+    return _phash_bits_hex(block[None])[0]
+
+
 def test_phash_matches_imagehash() -> None:
     small = _grids(12, seed=5)[:, ::2, ::2]  # 32x32 grids
     # Each 32x32 pixel as a 2x2 block: the pair-average of the 64 grid gives it back exactly.
