@@ -399,20 +399,25 @@ def _windows(area: np.ndarray) -> list[tuple[str, str]]:
     return list(zip(pdq, phash, strict=True))
 
 
-def _area_copy(crop: Image.Image) -> np.ndarray:
-    """The area as float grey, shrunk so its longest side is about _HASH_SIDE (never below
-    64 px on its short side, never enlarged): enough for both hashes and all windows."""
-    scale = _HASH_SIDE / max(crop.size)
-    scale = min(1.0, max(scale, _MIN_HASH_SIDE / min(crop.size)))
+def _area_copy(crop: np.ndarray) -> np.ndarray:
+    """The area (grey levels) as floats, shrunk so its longest side is about _HASH_SIDE (never
+    below 64 px on its short side, never enlarged): enough for both hashes and all windows.
+
+    Pixel-area averaging: each output pixel is the mean of the input it covers, as the 64x64
+    grids after it are made.
+    """
+    h, w = crop.shape
+    scale = _HASH_SIDE / max(h, w)
+    scale = min(1.0, max(scale, _MIN_HASH_SIDE / min(h, w)))
     if scale < 1:
-        size = (max(1, round(crop.width * scale)), max(1, round(crop.height * scale)))
-        crop = crop.resize(size, Image.Resampling.BILINEAR)
-    return np.asarray(crop, dtype=np.float32)
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        crop = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    return crop.astype(np.float32)
 
 
-def _hash_region(crop: Image.Image, box: tuple[int, int, int, int], kind: str,
+def _hash_region(crop: np.ndarray, box: tuple[int, int, int, int], kind: str,
                  windows: bool = False) -> RegionHashes:
-    tiny = min(crop.size) < _MIN_HASH_SIDE // 2
+    tiny = min(crop.shape) < _MIN_HASH_SIDE // 2
     area = _area_copy(crop)
     grid = cv2.resize(area, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
     dct = _BOTH_DCT @ grid @ _BOTH_DCT.T  # (24, 24): both hashes' blocks
@@ -446,7 +451,8 @@ def hash_pil(work: Image.Image, width: int | None = None, height: int | None = N
     height = height or work.height
     sx, sy = width / work.width, height / work.height
     # The region finder takes the grey levels as an array: one copy out of Pillow, not many.
-    found: list[Region] = find_photo_regions(np.asarray(work, dtype=np.uint8))
+    grey = np.asarray(work, dtype=np.uint8)
+    found: list[Region] = find_photo_regions(grey)
     areas = [Region((0, 0, work.width, work.height), 1.0, "whole")]
     areas += [r for r in found if r.kind == "photo"]
     regions = []
@@ -458,7 +464,7 @@ def hash_pil(work: Image.Image, width: int | None = None, height: int | None = N
             min(width, round(x1 * sx)),
             min(height, round(y1 * sy)),
         )
-        crop = work if area.kind == "whole" else work.crop(area.box)
+        crop = grey if area.kind == "whole" else grey[y0:y1, x0:x1]
         # Parts of a whole screenshot are interface, not photo: when photo regions were
         # found, their windows are the ones that can match a crop.
         with_windows = windows and (area.kind == "photo" or len(areas) == 1)

@@ -42,8 +42,8 @@ from .selectors import (
 )
 from .worker import analyse_media_batch, init_worker
 
-HASH_ENGINE = ("tideline-hash 5 (pHash 64 + PDQ 256 on 64x64 area means, regions and stacked blocks,"
-               " 23 photo windows)")
+HASH_ENGINE = ("tideline-hash 6 (pHash 64 + PDQ 256 on 64x64 area means of pixel-area copies, regions"
+               " and stacked blocks, 23 photo windows)")
 SELECTOR_ENGINE = "tideline-selectors 10"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
