@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import multiprocessing as mp
 import os
 import time
 from collections import OrderedDict
@@ -35,7 +34,7 @@ import numpy as np
 from PIL import Image
 
 from analysis.hashing import HashingError, decode_grey
-from analysis.worker import end_with_parent
+from analysis.worker import end_with_parent, spawn_context
 from evidence.atomic import write_atomic
 
 # Areas are described at this longest side: large enough for 1000 keypoints on a photo, small
@@ -730,7 +729,7 @@ def verify_many(pairs: Sequence[tuple[Area, Area]], workers: int = 1,
               for s in range(0, len(order), size)]
     results = []
     # Leaving the block early (a cancel raised by tick) terminates the workers.
-    with mp.get_context("spawn").Pool(workers, initializer=end_with_parent) as pool:
+    with spawn_context().Pool(workers, initializer=end_with_parent) as pool:
         for part in pool.imap(_verify_chunk, chunks, chunksize=1):
             results.append(part)
             if tick is not None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import signal
@@ -40,7 +39,7 @@ from .selectors import (
     resolve_case_regions,
     seen_in_international_form,
 )
-from .worker import analyse_media_batch, init_worker
+from .worker import analyse_media_batch, init_worker, spawn_context
 
 HASH_ENGINE = ("tideline-hash 6 (pHash 64 + PDQ 256 on 64x64 area means of pixel-area copies, regions"
                " and stacked blocks, 23 photo windows)")
@@ -234,7 +233,7 @@ def _media_stage(case: Case, rep: AnalysisReport, ocr_langs: str | None, workers
     ]
     batches = media_batches(tasks, workers)
     pool = cf.ProcessPoolExecutor(
-        max_workers=max(1, workers), mp_context=multiprocessing.get_context("spawn"),
+        max_workers=max(1, workers), mp_context=spawn_context(),
         initializer=init_worker, initargs=(str(case.tmp_dir),),
     )
     done = 0

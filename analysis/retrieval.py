@@ -29,7 +29,6 @@ own code (as shown or mirrored) is near a part of another area of the matching s
 
 from __future__ import annotations
 
-import multiprocessing as mp
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +39,7 @@ import scipy.sparse as sp
 
 from . import features
 from .ndindex import HammingIndex
-from .worker import end_with_parent
+from .worker import end_with_parent, spawn_context
 
 WORD_TABLES = 4
 WORD_BITS = 20
@@ -186,7 +185,7 @@ def words_many(areas: Sequence[tuple[str | Path, tuple[int, int, int, int] | Non
     results = []
     if workers > 1 and len(jobs) >= _POOL_MIN_AREAS:
         # Leaving the block early (a cancel raised by tick) terminates the workers.
-        with mp.get_context("spawn").Pool(workers, initializer=end_with_parent) as pool:
+        with spawn_context().Pool(workers, initializer=end_with_parent) as pool:
             for r in pool.imap(_words_job, jobs, chunksize=8):
                 results.append(r)
                 if tick is not None:

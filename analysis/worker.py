@@ -15,6 +15,8 @@ group, so a cancel can end it together with the Tesseract it started.
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.context
 import os
 import tempfile
 from dataclasses import asdict
@@ -25,11 +27,26 @@ if TYPE_CHECKING:
     from PIL import Image
 
 
+# Settings a worker needs from its first instruction on. OpenBLAS reads its thread count when
+# numpy loads, and a spawned child loads numpy before any pool initializer runs (it imports the
+# parent's main module again: main.py imports the CLI, which imports numpy), so these must be in
+# the environment the child starts with. Two BLAS threads in each of two workers on two cores
+# spin against each other: window hashing took 3-12 times its one-thread CPU
+# (bench/hash_bench.py).
+_CHILD_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def spawn_context() -> multiprocessing.context.SpawnContext:
+    """The context every analysis pool starts its workers with: ``spawn`` (never a fork of a
+    process holding Qt or SQLite), each worker starting with one BLAS thread (unless the
+    environment already says otherwise). The parent's numpy, loaded already, is unaffected."""
+    for name, value in _CHILD_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+    return multiprocessing.get_context("spawn")
+
+
 def init_worker(tmp_dir: str) -> None:
     os.environ["OMP_THREAD_LIMIT"] = "1"  # one Tesseract per core, not one per thread
-    # numpy work in a worker stays on its core too: BLAS threads fighting the other workers for
-    # two cores slowed hashing 1.2-4x.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     os.environ["TMPDIR"] = tmp_dir
     tempfile.tempdir = tmp_dir  # temporary files stay inside the case
     try:  # HEIC/HEIF photos from iPhones open through pillow-heif, as at import

@@ -53,3 +53,29 @@ def test_batch_task_says_ocr_is_unavailable_for_every_image(files, tmp_path, mon
     out = analyse_media_batch(tasks)
     assert [r["ocr_error"] for r in out] == [
         "OCR is unavailable: the Tesseract program is not installed."] * 2
+
+
+def _starting_environment(name: str) -> str | None:
+    """``name`` in the environment this process was started with (what libraries read at
+    import), not as Python's ``os.environ`` has it since."""
+    for entry in Path("/proc/self/environ").read_bytes().split(b"\0"):
+        key, _, value = entry.partition(b"=")
+        if key.decode() == name:
+            return value.decode()
+    return None
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc (Linux)")
+def test_workers_start_with_one_blas_thread(tmp_path, monkeypatch):
+    import concurrent.futures as cf
+
+    from analysis.worker import init_worker, spawn_context
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    # As the pipeline starts its pool; numpy in a worker loads before the initializer runs.
+    with cf.ProcessPoolExecutor(1, mp_context=spawn_context(), initializer=init_worker,
+                                initargs=(str(tmp_path),)) as pool:
+        assert pool.submit(_starting_environment, "OPENBLAS_NUM_THREADS").result() == "1"
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")  # a setting of the user's is kept
+    with cf.ProcessPoolExecutor(1, mp_context=spawn_context()) as pool:
+        assert pool.submit(_starting_environment, "OPENBLAS_NUM_THREADS").result() == "3"
