@@ -187,10 +187,11 @@ def _texture(grey: np.ndarray) -> np.ndarray:
 
 def _runs(filled: np.ndarray) -> list[tuple[int, int]]:
     """[start, end) of each run of True values."""
-    edges = np.diff(np.concatenate([[0], filled.astype(np.int8), [0]]))
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
-    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+    padded = np.zeros(len(filled) + 2, dtype=bool)
+    padded[1:-1] = filled
+    # Changes alternate: every run starts at one and ends at the next.
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def _xy_cut(textured: np.ndarray, min_side: int) -> list[tuple[int, int, int, int]]:
@@ -204,10 +205,8 @@ def _xy_cut(textured: np.ndarray, min_side: int) -> list[tuple[int, int, int, in
     leaves = []
     while stack:
         x0, y0, x1, y1 = stack.pop()
-        right, left = np.diff(table[y0:y1 + 1, x1]), np.diff(table[y0:y1 + 1, x0])
-        row_sums = right - left
-        bottom, top = np.diff(table[y1, x0:x1 + 1]), np.diff(table[y0, x0:x1 + 1])
-        col_sums = bottom - top
+        row_sums = np.diff(table[y0:y1 + 1, x1] - table[y0:y1 + 1, x0])
+        col_sums = np.diff(table[y1, x0:x1 + 1] - table[y0, x0:x1 + 1])
         row_runs = _runs(row_sums > _GAP_TOLERANCE * (x1 - x0))
         col_runs = _runs(col_sums > _GAP_TOLERANCE * (y1 - y0))
         if not row_runs or not col_runs:
