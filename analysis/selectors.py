@@ -507,8 +507,14 @@ def find_selectors_in_ocr(
     National readings followed by the counts under a post ("06 557 83 comments") are dropped,
     the line of counts is never the rest of a wrapped number, and a national reading with two
     or more one-digit groups ("8 ۲ 3 ١٤١١ ۲ 6": icons and a status bar) is dropped, and so is
-    a plain reading that uses a word with Eastern digits whose ink matched no digit shape
-    (``settings["digit_doubts"]`` of ``ocr_image``: "۴۵۸۶" misread "۲۵۸۲").
+    a plain or mended reading that uses a word with Eastern digits whose ink matched no digit
+    shape (``settings["digit_doubts"]`` of ``ocr_image``: "۴۵۸۶" misread "۲۵۸۲"). A doubtful
+    reading gives nothing rather than a guess: a plain national number in Latin digits that
+    the line's English re-read does not show (reaction icons read "0609 148", re-read "@®
+    148"), and a plain national number standing after a "00" or "+" group that no number
+    uses ("۰۰۳۰ ۱۰ ۰۱۲۳۴۵۷۴": a misread country code) are dropped too. The rest of a wrapped
+    right-to-left number is looked for in one digit script at either end of the second line
+    ("للاستفسار ۰۱۰" / "+20 10 01234574 ۰۱۲۳۴۵۵۰").
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
     followed by at least nine more digits; or, when it has none of these (an Italian "312" /
@@ -537,9 +543,12 @@ def find_selectors_in_ocr(
         return any(s.value == value for s in found if s.kind in ("phone", "whatsapp"))
 
     def try_tokens(tokens: list[_Token], reverse: bool, note: str,
-                   ordered: list[_Token] | None = None) -> bool:
+                   ordered: list[_Token] | None = None, by_words: bool = False) -> bool:
         """Mend ``tokens`` read in ``ordered`` order (their own, or reversed with
-        ``reverse``); a "+" trailing a group in visual order is put in front of it."""
+        ``reverse``); a "+" trailing a group in visual order is put in front of it.
+        ``by_words``: a number found already is told by its value or its words, not by the
+        span (``_mend_rtl_wrap`` with the rest of the number cut from a line that goes on
+        with a number in the other digit script)."""
         explicit = ordered is not None
         if ordered is None:
             ordered = list(reversed(tokens)) if reverse else tokens
@@ -576,7 +585,13 @@ def find_selectors_in_ocr(
         for s in [s for s in found if s.kind == "phone" and _national_within(
                 s, span, n_digits + (s.value == phones[0].e164))]:
             found.remove(s)
-        if known(phones[0].e164, span):
+        if by_words:
+            # The other number stands between the wrapped number's groups in the text.
+            words = {t.box for t in tokens}
+            if any(s.value == phones[0].e164 or words & {tuple(b) for b in s.boxes or []}
+                   for s in found if s.kind in ("phone", "whatsapp")):
+                return True
+        elif known(phones[0].e164, span):
             return True
         found.append(Selector(
             "phone", phones[0].e164, text[span[0]:span[1]], "ocr", span,
@@ -634,7 +649,7 @@ def find_selectors_in_ocr(
                                        first_pass=first is line and second is lines[j],
                                        read_rest=lambda rest: _read_rest(
                                            rest, found, known_value, text, regions),
-                                       regions=regions)
+                                       regions=regions, text=text)
     _reconcile(found, ocr, lines, regions, confirmed)
     for sel in [s for s in found if s.kind == "phone" and not _is_international(
             _normalise(s.shown)[0]) and _COUNT_WORD.match(text[s.span[1]:s.span[1] + 16])]:
@@ -650,11 +665,24 @@ def find_selectors_in_ocr(
                 and _scattered_digits(s.shown)]:
         found.remove(sel)
     doubts = _doubtful_boxes(ocr)
-    for sel in [s for s in found if s.kind == "phone" and not s.note
+    # A mended number is judged by the marks too: a misread group mended with its
+    # neighbours ("۰۱۰" / "۰ ۳ ۰۰۳۰ ۱۰", "٠٠٢٠" read "۰۰۳۰") makes another valid number just
+    # as a plain reading does. A second reading is not: it read the ink again.
+    for sel in [s for s in found if s.kind == "phone" and "read again" not in s.note
                 and _from_doubtful_words(s, all_tokens, text, doubts)]:
         found.remove(sel)
+    for sel in [s for s in found if s.kind == "phone" and _unseen_by_second_reading(s, ocr)]:
+        found.remove(sel)
+    for sel in [s for s in found if s.kind == "phone"
+                and _after_unread_prefix(s, lines, found, text)]:
+        found.remove(sel)
     for sel in found:
-        if sel.kind == "phone" and _mixed_digit_scripts(sel.shown):
+        # The words a number was read from, where it has them: the text between the groups
+        # of a right-to-left wrap may hold another number in the other digit script.
+        # A second reading is judged by what it read.
+        boxes = {tuple(b) for b in sel.boxes or []} if "read again" not in sel.note else set()
+        words = " ".join(text[t.start:t.end] for t in all_tokens if t.box in boxes)
+        if sel.kind == "phone" and _mixed_digit_scripts(words or sel.shown):
             sel.note = "; ".join(filter(None, [sel.note, _MIXED_NOTE]))
     found.sort(key=lambda s: s.span)
     return found
@@ -742,7 +770,7 @@ def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
 
 def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                    first_pass: bool = False, read_rest=None,
-                   regions: Sequence[str] = ()) -> None:
+                   regions: Sequence[str] = (), text: str = "") -> None:
     """A number wrapped at the end of a right-to-left line: its groups stand at the line's
     visual left, and Tesseract returns them at either end of the line, in visual or logical
     order ("واتساب 10 20+" / "01234502" is "+20 10 01234502"). Each way of reading the last
@@ -759,8 +787,16 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
     heads = [_edge_run(second, from_end=False)]
     if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
         heads.append(_edge_run(second, from_end=True))
+    # A second line that goes on with a number in the other digit script ("+20 10 01234574
+    # ۰۱۲۳۴۵۵۰" under "للاستفسار ۰۱۰"): no one writes one number in both, so the wrapped
+    # number's rest is the groups at either end of the run in one script.
+    whole = len(heads)
+    for cut in [_one_script_edge(h, text, from_end) for h in list(heads)
+                for from_end in (False, True)]:
+        if cut and cut not in heads:
+            heads.append(cut)
     for tail in tails:
-        for head in heads:
+        for h, head in enumerate(heads):
             if not tail or not head or _digits(tail + head) < 8:
                 continue
             orders = [list(reversed(tail)) + head, list(reversed(tail)) + head[::-1],
@@ -774,7 +810,7 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                 orders = [orders[1], orders[0], *orders[2:]]
             for order in orders:
                 if try_tokens(tail + head, False, "number wrapped across two lines",
-                              ordered=order):
+                              ordered=order, by_words=h >= whole):
                     return
     if read_rest is None:
         return
@@ -805,6 +841,21 @@ def _visual_order(tail: list[_Token]) -> bool:
     """The digit groups ending a right-to-left line came back in visual order: two or more
     groups with the "+" trailing the last ("912 98+")."""
     return len(tail) >= 2 and tail[-1].norm.endswith("+") and "+" not in tail[-1].norm[:-1]
+
+
+def _one_script_edge(run: list[_Token], text: str, from_end: bool) -> list[_Token]:
+    """The groups of ``run`` (the digit groups at one edge of a line) from that edge up to
+    where the digit script changes; a group mixing scripts ends it."""
+    seq = list(reversed(run)) if from_end else list(run)
+    out: list[_Token] = []
+    for t in seq:
+        mine = _token_script(t, text) if text else "latin"
+        if mine is None or (out and mine != _token_script(out[0], text)):
+            break
+        out.append(t)
+    if len(out) == len(run):
+        return []  # one script throughout: the run as it stands
+    return list(reversed(out)) if from_end else out
 
 
 def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
@@ -910,6 +961,64 @@ def _from_doubtful_words(sel: Selector, tokens: list[_Token], text: str,
     boxes = {tuple(b) for b in sel.boxes}
     return any(t.box in boxes and t.box in doubts and _token_script(t, text) != "latin"
                for t in tokens)
+
+
+def _unseen_by_second_reading(sel: Selector, ocr: OcrResult) -> bool:
+    """``sel`` is a plain national reading in Latin digits of a line that ``ocr_image`` read
+    again with the English model, and that reading shows none of its digits (no four in a
+    row) and at most half as many digits: the second reader saw no such number there.
+    Reaction icons ("0609 148" for two round icons and "148") and the heads of a crowd in a
+    photo ("20060000") come back as digits from the first pass and as marks from the
+    second; a number written there comes back from both. A number the two readings agree on
+    has no second reading at all."""
+    if sel.note or not sel.boxes or not _NATIONAL_ONLY.match(sel.shown) \
+            or _EASTERN_DIGIT.search(sel.shown):
+        return False
+    digits = re.sub(r"\D", "", _normalise(sel.shown)[0])
+    if digits.startswith("00"):
+        return False
+    settings = ocr.settings or {}
+    covering = []
+    for entry in (settings.get("line_readings") or []) + (settings.get("number_lines") or []):
+        box, read = entry.get("box"), entry.get("text")
+        if not isinstance(read, str) or not isinstance(box, list | tuple) or len(box) != 4 \
+                or _EASTERN_DIGIT.search(read):
+            continue  # the shape readers' entries: another reader, other digits
+        if all(box[0] <= b[0] and b[2] <= box[2] and _overlap_y(b, box) >= 0.5
+               for b in sel.boxes):
+            covering.append(re.sub(r"\D", "", _normalise(read)[0]))
+    # A garbled re-read of a number in tiny text ("#212.6.50.12.34.10" re-read "e212 S02
+    # 410,") still shows most of its digits; a re-read of icons or a photo shows few.
+    return bool(covering) and not any(
+        _shares_digits(digits, c) or 2 * len(c) > len(digits) for c in covering)
+
+
+def _after_unread_prefix(sel: Selector, lines: list[list[_Token]], found: list[Selector],
+                         text: str) -> bool:
+    """``sel`` is a plain national reading that stands in a run of digit groups after a
+    "00" or "+" group that no number found uses ("۰۰۳۰ ۱۰ ۰۱۲۳۴۵۷۴": "٠٠٢٠" misread, so the
+    international number failed): the number was written with its country code, and its
+    last groups alone make another country's number (an Italian fixed line)."""
+    if sel.note or not sel.boxes or not _NATIONAL_ONLY.match(sel.shown):
+        return False
+    if re.sub(r"\D", "", _normalise(sel.shown)[0]).startswith("00"):
+        return False
+    boxes = {tuple(b) for b in sel.boxes}
+    for line in lines:
+        at = next((k for k, t in enumerate(line) if t.box in boxes), None)
+        if at is None:
+            continue
+        k = at - 1
+        while k >= 0 and _GROUP.match(line[k].norm):
+            norm = line[k].norm.lstrip("([")
+            if norm.startswith("+") or norm.startswith("00"):
+                used = any(s is not sel and s.kind in ("phone", "whatsapp")
+                           and s.span[0] <= line[k].start < s.span[1] for s in found)
+                return not used and _token_script(line[k], text) == _token_script(
+                    line[at], text)
+            k -= 1
+        return False
+    return False
 
 
 def _national_within(sel: Selector, span: tuple[int, int], n_digits: int) -> bool:
