@@ -6,12 +6,12 @@ Draws ``--count`` screenshot-sized files (phone 1080x2340 and desktop 1440x900, 
 dark, one or two posts; half JPEG, half PNG), then times, per format, every region and hash
 that ``hash_image`` computes against ``Image.open(...).load()`` of the same files: once as
 the analysis pipeline runs it (``windows=True``, the window hashes of every photo area; how
-many windows an area gets is printed) and once
-without window hashes. Each timing runs ``--runs`` times (default 2) and the faster run
-counts; wall-clock and CPU-time ratios are both printed, since on a shared machine the wall
-clock also counts other people's work. Like the analysis workers, the bench runs with one BLAS
-thread (``OPENBLAS_NUM_THREADS=1`` unless set). Aims, for what the pipeline runs: ratio <= 1.0 for
-JPEG and <= 1.3 for PNG. ``--stages`` adds the CPU time per file of each stage of
+many windows an area gets is printed) and once without window hashes. Each timing runs
+``--runs`` times (default 2), in turns with the others, and the fastest run counts;
+wall-clock and CPU-time ratios are both printed, since on a shared machine the wall clock
+also counts other people's work. Like the analysis workers, the bench runs with one BLAS
+thread (``OPENBLAS_NUM_THREADS=1`` unless set). Aims, for what the pipeline runs: ratio
+<= 1.0 for JPEG and <= 1.3 for PNG. ``--stages`` adds the CPU time per file of each stage of
 ``hash_image`` (decode, region finder, area hashes, window hashes); ``--profile`` adds a
 cProfile of the pipeline's hashing of the JPEG files (the 20 functions with the most time of
 their own).
@@ -79,14 +79,17 @@ def hash_all(paths: list[Path], windows: bool = False) -> None:
         hash_image(path, windows=windows)
 
 
-def best_of(fn, paths: list[Path], runs: int = 2) -> tuple[float, float]:
-    """(wall seconds, CPU seconds) of the fastest of ``runs`` runs."""
-    times = []
+def best_of(fns: list, paths: list[Path], runs: int = 2) -> list[tuple[float, float]]:
+    """(wall seconds, CPU seconds) of the fastest of ``runs`` runs of each of ``fns``, the runs
+    taken in turns (a, b, c, a, b, c, ...) so that a busy spell of a shared machine falls on
+    all of them alike."""
+    times: list[list[tuple[float, float]]] = [[] for _ in fns]
     for _ in range(runs):
-        t0, c0 = time.perf_counter(), time.process_time()
-        fn(paths)
-        times.append((time.perf_counter() - t0, time.process_time() - c0))
-    return min(times)
+        for k, fn in enumerate(fns):
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn(paths)
+            times[k].append((time.perf_counter() - t0, time.process_time() - c0))
+    return [min(t) for t in times]
 
 
 def stage_times(paths: list[Path]) -> dict[str, float]:
@@ -136,9 +139,8 @@ def main() -> None:
         pipeline = functools.partial(hash_all, windows=True)
         for fmt, paths in files.items():
             n = len(paths)
-            decode, decode_cpu = best_of(decode_all, paths, args.runs)
-            plain, plain_cpu = best_of(hash_all, paths, args.runs)
-            ours, ours_cpu = best_of(pipeline, paths, args.runs)
+            (decode, decode_cpu), (plain, plain_cpu), (ours, ours_cpu) = best_of(
+                [decode_all, hash_all, pipeline], paths, args.runs)
             print(
                 f"{fmt.upper():<4} files={n:>4}  full decode {1000 * decode / n:5.1f} ms/file  "
                 f"hash_image windows=True {1000 * ours / n:5.1f} ms/file  ratio "
