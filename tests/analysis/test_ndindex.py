@@ -277,3 +277,45 @@ def test_ids_zero_to_n_come_back_as_with_unpacked_keys(monkeypatch, shuffled: bo
     assert [a.dtype for a in packed] == [np.int64, np.int64, np.int32]
     assert as_set(packed) == reference_pairs(ids, distance_matrix(hashes, hashes), 10)
     assert len(packed[0]) > 1000
+
+
+@pytest.mark.parametrize("block_min", [2, 7, 1 << 30])
+def test_crowded_buckets_probed_as_blocks_give_the_brute_force_pairs(
+    monkeypatch, block_min: int
+) -> None:
+    """A self-join probes the rows of crowded buckets bucket by bucket (one outer XOR per
+    bucket) and the other rows one by one; whichever rows go which way, and on 1 or 3
+    workers, the pairs are the brute-force ones, each once, in the same arrays."""
+    monkeypatch.setattr(ndindex, "_SMALL", 8)
+    monkeypatch.setattr(ndindex, "_COST_BRUTE_WORD", 1e9)
+    monkeypatch.setattr(ndindex, "_BLOCK_MIN", block_min)
+    # Small pieces so that a block is cut into several row steps.
+    monkeypatch.setattr(ndindex, "_PIECE", 256)
+    blocked: list[int] = []
+    verify = ndindex._verify_bucket_blocks
+
+    def spy(buckets, *args, **kwargs):
+        blocked.append(len(buckets))
+        return verify(buckets, *args, **kwargs)
+
+    monkeypatch.setattr(ndindex, "_verify_bucket_blocks", spy)
+    rng = np.random.default_rng(21)
+    n = 1500
+    hashes = clumpy_hashes(rng, n, 64)
+    # Exact duplicates make one bucket hold many rows on every substring.
+    hashes[700:780] = hashes[699]
+    ids = rng.permutation(3 * n)[:n].astype(np.int64)
+    expected = reference_pairs(ids, distance_matrix(hashes, hashes), 10)
+    results = []
+    for workers in (1, 3):
+        index = HammingIndex(64, workers=workers)
+        index.add(ids, hashes)
+        results.append(index.pairs_within(10))
+    for a, b in zip(*results, strict=True):
+        assert np.array_equal(a, b)
+    assert as_set(results[0]) == expected
+    assert len(results[0][0]) > 5000
+    if block_min < n:
+        assert sum(blocked) > 0
+    else:
+        assert blocked == []
