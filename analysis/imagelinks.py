@@ -5,7 +5,8 @@ A screenshot's whole-image hash mostly describes the app around the photo (two s
 different posts in the same app look alike), so an image in which photo regions were found
 links only through those regions; an image without any links through its whole. Low-quality
 (flat) regions never link on hash alone. A photo reposted many times links its copies to one
-representative, not every pair.
+representative where they match it directly, not every pair, through a spanning forest over
+the matched areas that keeps every area connected (``kept_strong_pairs``).
 
 Region records carry, when hashed with ``hash_image(..., windows=True)``, window hashes of
 parts of each area; a region that matches a window of another is a partial match (a crop, or
@@ -56,7 +57,7 @@ from evidence.progress import CancelToken, ProgressCallback, check, report
 
 from . import features, retrieval
 from .hashing import ImageHashes, hex_to_bytes, popcount, to_words
-from .linking import item_order
+from .linking import image_pair_joins, item_order
 from .ndindex import HammingIndex
 
 # Calibrated by bench/link_accuracy.py on the synthetic generator's labelled collection, on
@@ -1225,35 +1226,9 @@ def image_links(case: Case, workers: int | None = None, incremental: bool = True
                 cancel: CancelToken | None = None) -> list[dict]:
     pairs = find_image_pairs(case, workers=workers, incremental=incremental, stats=stats,
                              progress=progress, cancel=cancel)
-    order = _media_order(case)
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.get(x, x) != x:
-            x = parent[x]
-        return x
-
-    neighbours: dict[str, list[tuple[float, str]]] = defaultdict(list)
-    for (a, b), p in pairs.items():
-        if p["band"] == "strong":
-            parent[find(a)] = find(b)
-            neighbours[a].append((p["score"], b))
-            neighbours[b].append((p["score"], a))
-    groups: dict[str, list[str]] = defaultdict(list)
-    for sha in {s for pair in pairs for s in pair if pairs[pair]["band"] == "strong"}:
-        groups[find(sha)].append(sha)
-    found = []
-    kept: set[tuple[str, str]] = set()
-    for members in groups.values():
-        rep = min(members, key=lambda s: (order.get(s, ("9999", 0)), s))
-        for sha in members:
-            if sha == rep:
-                continue
-            key = tuple(sorted((sha, rep)))
-            if key not in pairs or pairs[key]["band"] != "strong":
-                key = tuple(sorted((sha, max(neighbours[sha])[1])))
-            kept.add(key)
+    kept = kept_strong_pairs(pairs, _media_order(case))
     kept |= {k for k, p in pairs.items() if p["band"] == "weak"}
+    found = []
     for key in sorted(kept):
         p = pairs[key]
         found.append({
@@ -1264,6 +1239,61 @@ def image_links(case: Case, workers: int | None = None, incremental: bool = True
             | ({"verification": p["verification"]} if "verification" in p else {}),
         })
     return found
+
+
+def kept_strong_pairs(pairs: dict[tuple[str, str], dict],
+                      order: dict[str, tuple[str, int]]) -> set[tuple[str, str]]:
+    """The strong pairs stored as links: a spanning forest over the matched areas.
+
+    The nodes are areas (a media and the region matched in it), not media: a feed screenshot
+    showing two campaigns' photos is two nodes, and clusters join posts, not files. Within each
+    group of areas connected by strong pairs the representative is the earliest media's area;
+    pairs are taken, as long as they join two parts not yet connected, first those that join
+    clusters by themselves (linking.image_pair_joins), among them first those that touch the
+    representative, then by score. So a photo reposted hundreds of times links its copies to
+    one representative where they match it directly, every area stays connected, and a path
+    of links that join clusters is never replaced by one that does not.
+    """
+    strong = {k: p for k, p in pairs.items() if p["band"] == "strong"}
+
+    def node(sha: str, p: dict) -> tuple[str, int]:
+        region = (p.get("regions") or {}).get(sha) or {}
+        return (sha, int(region.get("region", -1)))
+
+    def finder(parent: dict) -> Callable:
+        def find(x):
+            root = x
+            while parent.get(root, root) != root:
+                root = parent[root]
+            while parent.get(x, x) != root:
+                parent[x], x = root, parent[x]
+            return root
+        return find
+
+    ends = {k: (node(k[0], p), node(k[1], p)) for k, p in strong.items()}
+    groups: dict = {}
+    find = finder(groups)
+    for a, b in ends.values():
+        groups[find(a)] = find(b)
+    reps: dict = {}
+    for a, b in ends.values():
+        for n in (a, b):
+            root = find(n)
+            if root not in reps or (order.get(n[0], ("9999", 0)), n) < (
+                    order.get(reps[root][0], ("9999", 0)), reps[root]):
+                reps[root] = n
+    rank = sorted(strong, key=lambda k: (
+        not image_pair_joins(strong[k]), reps[find(ends[k][0])] not in ends[k],
+        -strong[k]["score"], k))
+    forest: dict = {}
+    join = finder(forest)
+    kept: set[tuple[str, str]] = set()
+    for k in rank:
+        a, b = (join(n) for n in ends[k])
+        if a != b:
+            forest[a] = b
+            kept.add(k)
+    return kept
 
 
 def update_image_links(case: Case, workers: int | None = None, incremental: bool = True,

@@ -375,9 +375,15 @@ def _joins(link: store.Link) -> bool:
         return True
     if link.status != "auto" or link.band != "strong" or link.kind == "text":
         return False
-    verification = link.details.get("verification")
-    return not (link.kind == "image" and verification and not link.details.get("partial")
-                and not verification.get("strip"))
+    return link.kind != "image" or image_pair_joins(link.details)
+
+
+def image_pair_joins(details: dict) -> bool:
+    """Whether a strong automatic image link with these details joins clusters by itself
+    (``_joins``): not when it rests on local features alone, unless it is partial (found
+    through a window hash) or confirmed as a strip."""
+    verification = details.get("verification")
+    return not (verification and not details.get("partial") and not verification.get("strip"))
 
 
 def held_back(link: store.Link) -> str | None:
