@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import multiprocessing as mp
 import pickle
 import sys
 import tempfile
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis import features, imagelinks, retrieval  # noqa: E402
 from analysis.hashing import HashingError, ImageHashes, hash_image  # noqa: E402
+from analysis.worker import spawn_context  # noqa: E402
 
 STRATA = ("recompress", "rescale", "crop", "banner", "colour", "mirror", "phone_screenshot",
           "desktop_screenshot", "dark", "scrolled_off", "two_post_feed", "held_out")
@@ -117,7 +117,8 @@ def hash_all(folder: Path, rels: list[str], workers: int, windows: bool = False,
 def _hash_all(folder: Path, rels: list[str], workers: int,
               windows: bool) -> tuple[dict, float, float]:
     paths = [str(folder / r) for r in rels]
-    ctx = mp.get_context("spawn")
+    # Started as the analysis workers are (one BLAS thread each).
+    ctx = spawn_context()
     with ctx.Pool(workers) as pool:
         pool.map(_decode_one, paths[:4])  # warm the workers before timing
         t0 = time.perf_counter()

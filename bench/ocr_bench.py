@@ -46,7 +46,7 @@ if str(ROOT) not in sys.path:
 
 from analysis import ocr  # noqa: E402
 from analysis.pipeline import media_batches  # noqa: E402
-from analysis.worker import analyse_media_batch, init_worker  # noqa: E402
+from analysis.worker import analyse_media_batch, init_worker, spawn_context  # noqa: E402
 
 FONTS = ROOT / "resources" / "fonts"
 LATIN = str(FONTS / "NotoSans-Regular.ttf")
@@ -308,7 +308,7 @@ def throughput(samples: list[Sample], workers: int, rounds: int, unbatched: bool
         paths.append(root / f"img{k:04d}.png")
         paths[-1].write_bytes(png)
     spent = {"baseline": 0.0, "same_work": 0.0, "pipeline": 0.0, "unbatched": 0.0}
-    ctx = mp.get_context("spawn")
+    ctx = spawn_context()  # as the pipeline starts its workers
     pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                   initializer=init_worker, initargs=(str(cache),))
     old = ctx.Pool(workers) if unbatched else None
