@@ -514,7 +514,10 @@ def find_selectors_in_ocr(
     148"), and a plain national number standing after a "00" or "+" group that no number
     uses ("۰۰۳۰ ۱۰ ۰۱۲۳۴۵۷۴": a misread country code) are dropped too. The rest of a wrapped
     right-to-left number is looked for in one digit script at either end of the second line
-    ("للاستفسار ۰۱۰" / "+20 10 01234574 ۰۱۲۳۴۵۵۰").
+    ("للاستفسار ۰۱۰" / "+20 10 01234574 ۰۱۲۳۴۵۵۰"), and at the end of a second line with no
+    Arabic letter that starts with a link ("للاستفسار 20+" / "wa.me/201001234574 01234550
+    10"). A line's English re-read adds no rival of a number the first pass read surely with
+    its country code on the same digits ("0039 312 345 6726" re-read "0039 312 3455726").
 
     A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
     followed by at least nine more digits; or, when it has none of these (an Italian "312" /
@@ -787,10 +790,19 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
     heads = [_edge_run(second, from_end=False)]
     if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
         heads.append(_edge_run(second, from_end=True))
+    latin_end = len(heads)
+    if latin_end == 1 and not heads[0]:
+        # A second line with no Arabic letter still stands in the right-to-left paragraph:
+        # its logical start is at its visual right, the end of the line as read
+        # ("للاستفسار 20+" / "wa.me/201001234574 01234550 10" for "+20 10 01234550"). The
+        # link between the groups in the text is another selector, so the mend is told from
+        # numbers found already by value or words, not span. One digit script throughout:
+        # a label's lone digit ("Contact 2") is no part of an Eastern number.
+        heads.append(_edge_run(second, from_end=True))
     # A second line that goes on with a number in the other digit script ("+20 10 01234574
     # ۰۱۲۳۴۵۵۰" under "للاستفسار ۰۱۰"): no one writes one number in both, so the wrapped
-    # number's rest is the groups at either end of the run in one script.
-    whole = len(heads)
+    # number's rest is the groups at either end of the run in one script. Heads from
+    # ``latin_end`` on are told from numbers found already by value or words.
     for cut in [_one_script_edge(h, text, from_end) for h in list(heads)
                 for from_end in (False, True)]:
         if cut and cut not in heads:
@@ -798,6 +810,8 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
     for tail in tails:
         for h, head in enumerate(heads):
             if not tail or not head or _digits(tail + head) < 8:
+                continue
+            if h == latin_end and len({_token_script(t, text) for t in tail + head}) != 1:
                 continue
             orders = [list(reversed(tail)) + head, list(reversed(tail)) + head[::-1],
                       tail + head[::-1], tail + head]
@@ -810,7 +824,7 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                 orders = [orders[1], orders[0], *orders[2:]]
             for order in orders:
                 if try_tokens(tail + head, False, "number wrapped across two lines",
-                              ordered=order, by_words=h >= whole):
+                              ordered=order, by_words=h >= latin_end):
                     return
     if read_rest is None:
         return
@@ -1248,6 +1262,8 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                 if not eastern and "+" not in s.shown and not _shares_digits(
                         digits, first_digits):
                     continue
+                if _rival_of_international(s, text, found, ocr.text, lines[i]):
+                    continue
                 s.span = (tokens[0].start, tokens[0].end)  # the line; "shown" is as re-read
                 s.boxes = [tokens[0].box]
                 s.note = "read again with the English model"
@@ -1258,6 +1274,40 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                     s.note = f"{s.note}; {ONE_DIGIT_NOTE}"
                 found.append(s)
                 have.add(s.value)
+
+
+def _digit_count(text: str) -> int:
+    return sum(ch.isdigit() for ch in _normalise(text)[0])
+
+
+def _rival_of_international(sel: Selector, reading: str, found: list[Selector], text: str,
+                            line: list[_Token]) -> bool:
+    """``sel`` (a number of a line's second reading) stands on the same digits of the line as
+    a number the first pass read plainly with its own "+" or "00", and reads them otherwise
+    ("0039 312 345 6726" re-read "0039 312 3455726"): two readings of one number, not two
+    numbers. The first pass's stays when Tesseract was sure of every word of it
+    (``_SURE_CONF``): a national reading gives way to the second reading only because a lost
+    group turns it into another valid number, which a number written with its country code
+    does not risk. Where Tesseract was unsure the two readers are a tie, and both readings
+    stay as before. Told by place only when both readings of the line have as many digits,
+    so the digits line up one for one."""
+    first_start, first_end = line[0].start, line[-1].end
+    if _digit_count(reading) != _digit_count(text[first_start:first_end]):
+        return False
+    at = _digit_count(reading[:sel.span[0]])
+    mine = range(at, at + _digit_count(reading[sel.span[0]:sel.span[1]]))
+    for other in found:
+        if (other.kind != "phone" or other.note or other.value == sel.value
+                or not first_start <= other.span[0] < other.span[1] <= first_end
+                or not _is_international(_normalise(other.shown)[0])
+                or any(t.conf < _SURE_CONF for t in line
+                       if other.span[0] < t.end and t.start < other.span[1])):
+            continue
+        start = _digit_count(text[first_start:other.span[0]])
+        theirs = range(start, start + _digit_count(text[other.span[0]:other.span[1]]))
+        if set(mine) & set(theirs):
+            return True
+    return False
 
 
 def _groups_already_used(line: list[_Token], digits: str, found: list[Selector]) -> bool:
