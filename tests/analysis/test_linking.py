@@ -117,6 +117,21 @@ def test_image_links_on_part_of_a_photo_confirmed_by_features_join_clusters(case
     assert clusters(case) == []
 
 
+def test_partial_image_links_with_bunched_matches_join_only_with_fine_detail(case: Case):
+    # Two different photos with the same drawn boat: a window hash brought them near and 61
+    # matching features, all on the boat, confirmed them.
+    ids, a, b = _two_screenshots(case)
+    bunched = {"inliers": 61, "coverage": 0.071, "correlation": 0.75, "detail": None}
+    for verification, joins in ((bunched, False), (bunched | {"detail": 0.8}, True),
+                                (bunched | {"coverage": 0.3}, True)):
+        store.replace_auto_links(case, ["image"], [
+            {"kind": "image", "a": a, "b": b, "score": 0.6, "band": "strong", "why": "boat",
+             "details": {"partial": True, "verification": verification}}])
+        assert [sorted(c["items"]) for c in clusters(case)] == ([sorted(ids)] if joins else [])
+        reason = held_back(store.links(case, "image")[0])
+        assert reason is None if joins else "small part of the photo" in reason
+
+
 def test_image_links_confirmed_as_a_strip_of_the_photo_join_clusters(case: Case):
     # Found by strip codes (no hash, so not partial) and confirmed by fine detail at the
     # fixed alignment of a photo scrolled part way off a screen.
