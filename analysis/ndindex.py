@@ -60,8 +60,14 @@ _PIECE = 1 << 16
 _RECT_MAX = 1 << 10
 # From this bucket size on, a rectangle copies each bucket as a run instead of word by word.
 _ROW_COPY = 16
-# From this bucket size on, a self-join probes a bucket's rows as one block (64-bit hashes).
+# From this bucket size on, a self-join probes a bucket's rows as one block (64-bit hashes),
+# and only when its rows make at least _BLOCK_PROBES probes in all: a block has a fixed cost
+# (about fifteen numpy calls) that only enough shared probes repay. Measured with
+# bench/index_bench.py: at a million clumpy hashes (1,562 masks a row) blocks from 8 rows took
+# 49 s against 92 s from 128; at 100,000 real pHash copies (137 masks) blocks from 8 rows took
+# 3.6 s, from 128 rows 2.5 s, none 2.4 s. 12,000 probes are 8 rows there, 88 here.
 _BLOCK_MIN = 8
+_BLOCK_PROBES = 12_000
 # Bits of an int64 sort key that may hold (i rank, j rank, distance) without the sign bit.
 _PACK_BITS = 63
 # Upper bound on XOR elements per block in the brute-force path.
@@ -548,7 +554,7 @@ def _mih(
             # The rows of a crowded bucket all probe the same buckets: probing them as one
             # block reads each probed bucket once for all of them (see _verify_bucket_blocks).
             sizes = np.diff(seg.starts[p.index])
-            block_min = max(1, _BLOCK_MIN)
+            block_min = max(1, _BLOCK_MIN, math.ceil(_BLOCK_PROBES / len(p.masks)))
             crowded = np.flatnonzero(sizes >= block_min)
             if len(crowded):
                 small = sizes[q_keys_all] < block_min
