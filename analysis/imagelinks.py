@@ -57,7 +57,7 @@ from evidence.progress import CancelToken, ProgressCallback, check, report
 
 from . import features, retrieval
 from .hashing import ImageHashes, hex_to_bytes, popcount, to_words
-from .linking import image_pair_joins, item_order
+from .linking import find_root, image_pair_joins, item_order
 from .ndindex import HammingIndex
 
 # Calibrated by bench/link_accuracy.py on the synthetic generator's labelled collection, on
@@ -1260,19 +1260,12 @@ def kept_strong_pairs(pairs: dict[tuple[str, str], dict],
         region = (p.get("regions") or {}).get(sha) or {}
         return (sha, int(region.get("region", -1)))
 
-    def finder(parent: dict) -> Callable:
-        def find(x):
-            root = x
-            while parent.get(root, root) != root:
-                root = parent[root]
-            while parent.get(x, x) != root:
-                parent[x], x = root, parent[x]
-            return root
-        return find
-
     ends = {k: (node(k[0], p), node(k[1], p)) for k, p in strong.items()}
     groups: dict = {}
-    find = finder(groups)
+
+    def find(x: tuple[str, int]) -> tuple[str, int]:
+        return find_root(groups, x)
+
     for a, b in ends.values():
         groups[find(a)] = find(b)
     reps: dict = {}
@@ -1286,10 +1279,9 @@ def kept_strong_pairs(pairs: dict[tuple[str, str], dict],
         not image_pair_joins(strong[k]), reps[find(ends[k][0])] not in ends[k],
         -strong[k]["score"], k))
     forest: dict = {}
-    join = finder(forest)
     kept: set[tuple[str, str]] = set()
     for k in rank:
-        a, b = (join(n) for n in ends[k])
+        a, b = (find_root(forest, n) for n in ends[k])
         if a != b:
             forest[a] = b
             kept.add(k)

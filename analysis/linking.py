@@ -207,15 +207,21 @@ def chrome_lines(case: Case, read: dict[tuple[int, int], list[str]],
             and _unrelated_groups(units, values) >= CHROME_MIN_GROUPS}
 
 
+def find_root(parent: dict, x):
+    """The root of ``x`` in a union-find forest kept as a map from node to parent (a node
+    missing from the map is its own root), shortening the path on the way."""
+    while parent.get(x, x) != x:
+        parent[x] = parent.get(parent[x], parent[x])
+        x = parent[x]
+    return x
+
+
 def _unrelated_groups(items: set, values: dict) -> int:
     """How many groups ``items`` make when items sharing a selector value are one group."""
     parent = {i: i for i in items}
 
     def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
+        return find_root(parent, x)
 
     first: dict[str, int] = {}
     for i in items:
@@ -269,10 +275,7 @@ def text_links(case: Case, threshold: float = TEXT_THRESHOLD,
     parent: dict[Unit, Unit] = {}
 
     def find(x: Unit) -> Unit:
-        while parent.get(x, x) != x:
-            parent[x] = parent.get(parent[x], parent[x])
-            x = parent[x]
-        return x
+        return find_root(parent, x)
 
     verified: dict[tuple[Unit, Unit], float] = {}
     for unit, mh in hashes.items():
@@ -477,12 +480,7 @@ def clusters(case: Case) -> list[dict]:
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
-        root = x
-        while parent.get(root, root) != root:
-            root = parent[root]
-        while parent.get(x, x) != root:
-            parent[x], x = root, parent[x]
-        return root
+        return find_root(parent, x)
 
     def union(a: str, b: str) -> None:
         parent.setdefault(a, a)
