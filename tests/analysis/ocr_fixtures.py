@@ -7,6 +7,7 @@ varied, so none belongs to anyone.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import phonenumbers
@@ -112,3 +113,13 @@ def line_and_row(line: list[str], row: list[str], row_words: list[str] | None = 
                   for k, (t, b) in enumerate(zip(row_words, row_boxes, strict=True))]
     text = " ".join(w.text for w in words)
     return img, OcrResult(text, 60.0, words, "tesseract", "5", {}, "Arabic")
+
+
+def with_digit_doubts(ocr: OcrResult, *texts: str, distance: float = 0.5) -> OcrResult:
+    """``ocr`` with its words of these texts marked as matching no digit shape (as
+    ``ocr_image`` marks them, at this shape distance), through JSON as the case stores OCR
+    settings."""
+    ocr.settings["digit_doubts"] = [{"box": list(w.box), "text": w.text, "distance": distance}
+                                    for w in ocr.words if w.text in texts]
+    ocr.settings = json.loads(json.dumps(ocr.settings))
+    return ocr

@@ -8,10 +8,14 @@ varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 
 from __future__ import annotations
 
-import json
-
 from analysis.selectors import ONE_DIGIT_NOTE, find_selectors_in_ocr
-from tests.analysis.ocr_fixtures import e164, ocr_of, phones, with_second_reading
+from tests.analysis.ocr_fixtures import (
+    e164,
+    ocr_of,
+    phones,
+    with_digit_doubts,
+    with_second_reading,
+)
 
 TR = e164("TR", "54")  # +905012345654, shown "0501 234 56 54"
 AF = e164("AF", "86")  # +93701234586, shown "00 93 70 123 4586"
@@ -89,12 +93,7 @@ def test_one_digit_between_two_readings_stands_without_the_case():
 
 
 def _marked(ocr, *texts: str):
-    """``ocr`` with its words of these texts marked as matching no digit shape (as
-    ``ocr_image`` marks them), through JSON as the case stores OCR settings."""
-    ocr.settings["digit_doubts"] = [{"box": list(w.box), "text": w.text, "distance": 0.57}
-                                    for w in ocr.words if w.text in texts]
-    ocr.settings = json.loads(json.dumps(ocr.settings))
-    return ocr
+    return with_digit_doubts(ocr, *texts, distance=0.57)
 
 
 def _persian_line(extra: list[str] = ()) -> object:

@@ -15,10 +15,14 @@ varied (tests/analysis/ocr_fixtures.py), so none belongs to anyone.
 
 from __future__ import annotations
 
-import json
-
 from analysis.selectors import find_selectors_in_ocr
-from tests.analysis.ocr_fixtures import e164, ocr_of, phones, with_second_reading
+from tests.analysis.ocr_fixtures import (
+    e164,
+    ocr_of,
+    phones,
+    with_digit_doubts,
+    with_second_reading,
+)
 
 TR = e164("TR", "54")  # +905012345654, national "0501 234 56 54"
 EG = e164("EG", "50")  # +201001234550, national "010 01234550"
@@ -37,12 +41,7 @@ def _fa(digits: str) -> str:
 
 
 def _marked(ocr, *texts: str):
-    """``ocr`` with its words of these texts marked as matching no digit shape (as
-    ``ocr_image`` marks them), through JSON as the case stores OCR settings."""
-    ocr.settings["digit_doubts"] = [{"box": list(w.box), "text": w.text, "distance": 0.51}
-                                    for w in ocr.words if w.text in texts]
-    ocr.settings = json.loads(json.dumps(ocr.settings))
-    return ocr
+    return with_digit_doubts(ocr, *texts, distance=0.51)
 
 
 # -- a plain number the English re-read does not show ------------------------------------------
