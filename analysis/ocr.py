@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 9
+RECIPE_VERSION = 10
 
 LANG_NAMES = {
     "eng": "English",
@@ -856,9 +856,10 @@ def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResu
         box = _px(region, scale, 2, prepared)
         if box[2] - box[0] < 4 or box[3] - box[1] < 6:
             continue
-        read = read_digit_shapes(prepared.crop(box))
-        if read is None or read[1] > _ROW_SHAPE_MAX_DISTANCE:
+        shaped = match_digit_shapes(prepared.crop(box))
+        if shaped is None or shaped.worst > _ROW_SHAPE_MAX_DISTANCE or shaped.unclear:
             continue
+        read = (shaped.text, shaped.worst)
         groups = read[0].split()
         if sum(len(g) for g in groups) < 8:
             continue
@@ -897,6 +898,8 @@ def _sure(read: DigitShapeReading, word: OcrWord) -> bool:
     """Every digit of a shape reading is sure: by its margin over the next best digit, or,
     where the margin is small (at 10 px "٢", "٣" and "٤" are 0.03 apart), because the first
     pass read the same digit there in a word of as many digits (whatever their script)."""
+    if read.unclear:
+        return False  # a "٢"/"٣" tie the teeth did not settle: a guess, whoever agrees
     digits = read.text.replace(" ", "")
     tesseract = "".join(EASTERN_DIGITS.get(ch, ch) for ch in word.text if ch.isdigit())
     agree = len(tesseract) == len(digits)
@@ -980,7 +983,8 @@ def _sure_blobs(read: DigitShapeReading) -> bool:
     a sure blob of the same digit in the reading and clear of the sure blobs of the others."""
     digits = read.text.replace(" ", "")
     n = len(digits)
-    if len(read.distances) != n or len(read.margins) != n or len(read.features) != n:
+    if (read.unclear or len(read.distances) != n or len(read.margins) != n
+            or len(read.features) != n):
         return False
     clear = [(dist <= _LINE_SHAPE_MAX_DISTANCE and margin >= _LINE_SHAPE_MIN_MARGIN)
              or (d == "0" and dist <= _DOT_MAX_DISTANCE and margin >= _DOT_MIN_MARGIN)
@@ -1302,6 +1306,15 @@ class DigitShapeReading:
     # spaces of ``text`` made by a gap as wide as a space; the others stand for a dash or an
     # empty box between groups, which no lost space can move
     gaps: int = 0
+    # how each digit of ``text`` settled a "٢"/"٣" near-tie (``_settle_tie``), in order: ""
+    # no such tie, "prongs" settled by counting the prongs, "unclear" not settled (the digit
+    # is a guess, and a reading with one is not to be trusted)
+    ties: tuple[str, ...] = ()
+
+    @property
+    def unclear(self) -> int:
+        """How many digits are a "٢"/"٣" tie the prong count could not settle."""
+        return self.ties.count("unclear")
 
 
 def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = False,
@@ -1311,7 +1324,9 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
     them reported. A blob as close to two digits is a guess whatever its distance. With
     ``split``, a blob that matches no digit well may be read as two touching digits
     (``_rank_blob``). ``system`` "arabic_indic" or "persian" matches that digit set alone
-    (Persian "۴" and Arabic-Indic "٣" are close; a line's own set keeps them apart)."""
+    (Persian "۴" and Arabic-Indic "٣" are close; a line's own set keeps them apart). A blob
+    whose two nearest digits are "٢" and "٣", nearly as close, is settled by its teeth or
+    left a guess (``_settle_tie``; ``ties`` says which)."""
     if system not in _DIGIT_SETS or system == "latin":
         raise ValueError(f"Unknown digit system {system!r}: use eastern, arabic_indic or "
                          "persian.")
@@ -1363,6 +1378,7 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
         return None
     digits, worst, margin, margins, distances = [], 0.0, float("inf"), [], []
     features: list[_Feature] = []
+    ties: list[str] = []
     gaps = 0
     right = None
     for blob in sorted(blobs, key=lambda b: b[0]):
@@ -1376,17 +1392,96 @@ def match_digit_shapes(image: Image.Image, latin: bool = False, split: bool = Fa
             digits.append(" ")
             gaps += 1
         right = x + mask.shape[1] if right is None else max(right, x + mask.shape[1])
-        for ranked, feature in _rank_blob(mask, y0 - top, full, shapes, 1 if split else 0):
-            dist, digit = ranked[0]
+        for ranked, feature, piece in _rank_blob(mask, y0 - top, full, shapes,
+                                                 1 if split else 0):
+            dist, digit, clear, tie = _settle_tie(ranked, piece)
             features.append(feature)
             digits.append(digit)
             worst = max(worst, dist)
             distances.append(dist)
-            margins.append(ranked[1][0] - dist if len(ranked) > 1 else float("inf"))
+            margins.append(clear)
+            ties.append(tie)
             margin = min(margin, margins[-1])
     text = "".join(digits).strip()
     return (DigitShapeReading(text, worst, margin, tuple(margins), tuple(distances),
-                              tuple(features), gaps) if text else None)
+                              tuple(features), gaps, tuple(ties)) if text else None)
+
+
+# At 10 px the Naskh "٢" and "٣" are one shape but for the teeth at the top ("٢" one beside
+# its stem, "٣" two), and the bitmap distance puts them within a few thousandths of each
+# other, either way round. Below this margin the teeth decide; on rendered Naskh digits the
+# shape alone was wrong in 2 of 51 such ties read word by word and 36 of 116 read with
+# touching digits cut apart, and never above 0.025 word by word (bench/RESULTS-ocr.md, round
+# fifteen).
+_TIE_MARGIN = 0.02
+_TIE_PAIR = frozenset({"2", "3"})
+# Where "٣"'s two teeth run together in the upscaled ink (at some pixel sizes they always
+# do), its one tooth-shaped run is wider than the one tooth of "٢": over 0.24 of the blob's
+# height against at most 0.21 at 10 px and larger (0.26 at 6 px). Between the two, no guess.
+_MERGED_TEETH = 0.27
+_ONE_TOOTH = 0.2
+
+
+def _ink_starts(rows: np.ndarray) -> np.ndarray:
+    """For each row of a mask, where a run of ink starts."""
+    return np.diff(np.pad(rows.astype(np.int8), ((0, 0), (1, 0))), axis=1) == 1
+
+
+def _prongs(mask: np.ndarray) -> int:
+    """The prongs at the top of a digit blob: the most separate runs of ink in any row of its
+    top third. "٢" shows two (its stem and one tooth), "٣" three where its teeth stand apart;
+    "٤" shows one, "٥" and "٧" two, so the count only tells the "٢"/"٣" pair apart."""
+    return int(_ink_starts(mask[:max(1, round(mask.shape[0] / 3))]).sum(axis=1).max())
+
+
+def _tooth_width(mask: np.ndarray) -> float | None:
+    """The least width of the rightmost run of ink, relative to the blob's height, over the
+    rows near the top (8-22 % of the height down) that show the stem and a tooth apart; None
+    when no such row does."""
+    h = mask.shape[0]
+    widths = []
+    for row in mask[round(0.08 * h):max(1, round(0.22 * h)) + 1]:
+        starts = np.flatnonzero(_ink_starts(row[None, :])[0])
+        if len(starts) >= 2:
+            ink = np.flatnonzero(row[starts[-1]:])
+            widths.append(int(ink[-1]) + 1)
+    return min(widths) / h if widths else None
+
+
+def _teeth(mask: np.ndarray) -> str | None:
+    """"3" or "2" by the teeth at the top of a blob the shapes could not tell apart, or None
+    when they do not say: three prongs are "٣"; two are "٢" when the tooth beside the stem
+    is narrow and "٣" when it is as wide as two teeth run together."""
+    prongs = _prongs(mask)
+    if prongs == 3:
+        return "3"
+    width = _tooth_width(mask) if prongs == 2 else None
+    if width is None:
+        return None
+    if width >= _MERGED_TEETH:
+        return "3"
+    return "2" if width <= _ONE_TOOTH else None
+
+
+def _settle_tie(ranked: list[tuple[float, str]], mask: np.ndarray
+                ) -> tuple[float, str, float, str]:
+    """(distance, digit, margin, tie) of one blob from its ranked digits: the nearest digit
+    and its margin over the next, unless the two nearest are "٢" and "٣" within
+    ``_TIE_MARGIN``. Then the teeth pick the digit (``_teeth``) and the margin is its
+    clearance of every digit outside the pair ("prongs"), or, when the teeth do not say, the
+    nearest digit stays, a guess ("unclear")."""
+    dist, digit = ranked[0]
+    if len(ranked) < 2:
+        return dist, digit, float("inf"), ""
+    margin = ranked[1][0] - dist
+    if {digit, ranked[1][1]} != _TIE_PAIR or margin >= _TIE_MARGIN:
+        return dist, digit, margin, ""
+    chosen = _teeth(mask)
+    if chosen is None:
+        return dist, digit, margin, "unclear"
+    dist = next(d for d, k in ranked if k == chosen)
+    rest = [d for d, k in ranked if k not in _TIE_PAIR]
+    return dist, chosen, (min(rest) - dist if rest else float("inf")), "prongs"
 
 
 # A blob as ``_rank_one`` compares it: normalised bitmap, then height, width and centre
@@ -1419,17 +1514,17 @@ def _rank_one(mask: np.ndarray, y0: int, full: float,
 
 def _rank_blob(mask: np.ndarray, y0: int, full: float,
                shapes: tuple[tuple[str, np.ndarray, float, float, float], ...], depth: int
-               ) -> list[tuple[list[tuple[float, str]], _Feature]]:
+               ) -> list[tuple[list[tuple[float, str]], _Feature, np.ndarray]]:
     """The ranked digits of a blob, or, with ``depth`` left, of the two pieces it is cut into
     when it matches no digit well and two pieces match better: small compact digits touch
     ("٩١" and "٢٣" come out as one blob at 10 px). The cut is tried at every column of the
-    middle half of the blob. Each entry is (ranked digits, the piece's feature)."""
-    whole = _rank_one(mask, y0, full, shapes)
+    middle half of the blob. Each entry is (ranked digits, the piece's feature, its mask)."""
+    whole = (*_rank_one(mask, y0, full, shapes), mask)
     ranked = whole[0]
     h, w = mask.shape
     if depth <= 0 or ranked[0][0] <= _LINE_SHAPE_MAX_DISTANCE or w < 0.6 * full:
         return [whole]
-    best: tuple[float, list[tuple[list[tuple[float, str]], _Feature]]] | None = None
+    best: tuple[float, list[tuple[list[tuple[float, str]], _Feature, np.ndarray]]] | None = None
     for cut in range(max(2, w // 4), min(w - 2, w - w // 4) + 1):
         parts = []
         for piece in (mask[:, :cut], mask[:, cut:]):
@@ -1472,7 +1567,8 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
     tokens beside such words (a misread group often loses its digits altogether: "٧٨" came
     back as "VA"). A word's text is replaced only when every blob in it matches a digit shape
     closely; what Tesseract read is kept in ``settings["digit_shapes"]``. A word with Eastern
-    digits that matches no digit shape closely keeps Tesseract's text and is listed in
+    digits that matches no digit shape closely, or holds a "٢"/"٣" tie its teeth do not settle
+    (``_settle_tie``), keeps Tesseract's text and is listed in
     ``settings["digit_doubts"]`` (its box, text and worst shape distance, None when no digit
     shape could be read at all): Tesseract misreads compact Eastern digits into other valid
     digits ("۴۵۸۶" read "۲۵۸۲"), and the selector finder does not trust a plain number made
@@ -1548,9 +1644,9 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
 def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord,
                       line_box: list[int] | None = None
                       ) -> tuple[tuple[str, float] | None, float | None]:
-    """(the word's digits and worst distance when its shapes match digits closely, else
-    None; the worst distance of the shape reading, None when no digit shape was read or the
-    word's digits are Latin)."""
+    """(the word's digits and worst distance when its shapes match digits closely and no
+    digit is an unsettled "٢"/"٣" tie, else None; the worst distance of the shape reading,
+    None when no digit shape was read or the word's digits are Latin)."""
     box = list(w.box)
     if line_box is not None:
         # Tesseract's box for a digit word is now and then cut short at the top; the line's
@@ -1563,10 +1659,12 @@ def _read_word_shapes(prepared: Image.Image, scale: float, w: OcrWord,
     if box[2] - box[0] < 4 or box[3] - box[1] < 6:
         return None, None
     crop = prepared.crop(box)
-    read = read_digit_shapes(crop)
-    if read is None:
+    shaped = match_digit_shapes(crop)
+    if shaped is None:
         return None, None
-    if read[1] > _SHAPE_MAX_DISTANCE:
+    read = (shaped.text, shaped.worst)
+    if read[1] > _SHAPE_MAX_DISTANCE or shaped.unclear:
+        # an unsettled "٢"/"٣" tie is a coin toss: the word is a doubt, not a reading
         return None, float(read[1])
     if w.text.isascii() and w.text.isdigit():
         # Latin digits beside an Eastern number ("964+ 791 234 5686") match Eastern shapes
