@@ -1260,23 +1260,19 @@ def kept_strong_pairs(pairs: dict[tuple[str, str], dict],
         region = (p.get("regions") or {}).get(sha) or {}
         return (sha, int(region.get("region", -1)))
 
+    def earliest(n: tuple[str, int]) -> tuple:
+        return (order.get(n[0], ("9999", 0)), n)
+
     ends = {k: (node(k[0], p), node(k[1], p)) for k, p in strong.items()}
     groups: dict = {}
-
-    def find(x: tuple[str, int]) -> tuple[str, int]:
-        return find_root(groups, x)
-
     for a, b in ends.values():
-        groups[find(a)] = find(b)
+        groups[find_root(groups, a)] = find_root(groups, b)
     reps: dict = {}
-    for a, b in ends.values():
-        for n in (a, b):
-            root = find(n)
-            if root not in reps or (order.get(n[0], ("9999", 0)), n) < (
-                    order.get(reps[root][0], ("9999", 0)), reps[root]):
-                reps[root] = n
+    for n in {n for pair in ends.values() for n in pair}:
+        root = find_root(groups, n)
+        reps[root] = min(reps.get(root, n), n, key=earliest)
     rank = sorted(strong, key=lambda k: (
-        not image_pair_joins(strong[k]), reps[find(ends[k][0])] not in ends[k],
+        not image_pair_joins(strong[k]), reps[find_root(groups, ends[k][0])] not in ends[k],
         -strong[k]["score"], k))
     forest: dict = {}
     kept: set[tuple[str, str]] = set()
