@@ -1441,10 +1441,9 @@ def _tooth_width(mask: np.ndarray) -> float | None:
     h = mask.shape[0]
     widths = []
     for row in mask[round(0.08 * h):max(1, round(0.22 * h)) + 1]:
-        starts = np.flatnonzero(_ink_starts(row[None, :])[0])
-        if len(starts) >= 2:
-            ink = np.flatnonzero(row[starts[-1]:])
-            widths.append(int(ink[-1]) + 1)
+        runs = _ink_runs(row)
+        if len(runs) >= 2:
+            widths.append(runs[-1][1] - runs[-1][0])
     return min(widths) / h if widths else None
 
 
