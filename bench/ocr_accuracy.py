@@ -11,6 +11,8 @@ settled across it with ``selectors.resolve_case_regions``, as the selector stage
 
 * phone recall and precision: per file, the set of E.164 values of the ``phone`` and
   ``whatsapp`` selectors against the set of truth ``phones``; summed over files;
+  numbers the screen's edge cuts (truth ``cut_phones``) count neither as hits nor as false
+  numbers;
 * character error rate of the content text: each truth ``text`` line (whitespace collapsed,
   bidi marks dropped) is aligned to the substring of the whole OCR text (lines joined by
   spaces, collapsed the same way) with the smallest edit distance (semi-global Levenshtein:
@@ -183,6 +185,9 @@ def settle_case(ocrs: dict[str, dict | None], case_wide: bool = True,
 
 def score_file(entry: dict, read: dict, found: list[str]) -> FileScore:
     truth = sorted({p["e164"] for p in entry.get("phones", [])})
+    # A number the screen's edge cuts through counts neither way.
+    cut = {p["e164"] for p in entry.get("cut_phones", [])} - set(truth)
+    found = [f for f in found if f not in cut]
     lines = [_clean(t) for t in entry.get("text", []) if _clean(t)]
     chars = sum(len(t) for t in lines)
     if "error" in read:

@@ -30,8 +30,11 @@ truth.json schema (version 1)::
                      "visible_fraction", "mirrored", "campaign"}],
         "transform": {...} (reposts and export media: crop_box, aspect, mirror, scale,
                      colour, banner, jpeg_quality),
-        "text": [content lines as drawn], "ui_text": [app chrome strings],
-        "phones": [{"e164", "shown", "style", "digits"}], "wrapped_phones": [E.164],
+        "text": [content lines wholly on screen], "ui_text": [app chrome strings],
+        "cut_text": [content lines the screen's edge cuts through (screenshots)],
+        "phones": [{"e164", "shown", "style", "digits"}] (wholly on screen),
+        "cut_phones": [same] (screenshots: partly on screen, or in a cut line; a reader
+        is neither held to these nor faulted for them), "wrapped_phones": [E.164],
         "language", "layout": family or null, "theme": "light|dark" or null,
         "held_out": bool, "strata": [tags], "export": "telegram|facebook" (export media)}],
      "exports": {
@@ -321,24 +324,43 @@ def render_task(task: dict, out_dir: str) -> dict:
             strata.append("held_out")
         if fmt == "JPEG":
             strata.append("recompress")
-        visible = " ".join(res.text)
-        phones = []
-        for pd in task["posts"]:
-            for ph in pd["advert"]["phones"]:
-                part = ph["shown"].split(" ")[0]
-                if part in visible and ph not in phones:
-                    phones.append(ph)
+        phones, cut_phones = _phones_on_screen(task["posts"], res.text, res.cut_text)
         shown_camps = [p.campaign for p in res.placed]
         camps = list(dict.fromkeys(shown_camps + [pd["campaign"] for pd in task["posts"]]))
         langs = [pd["advert"]["language"] for pd in task["posts"]]
         return _entry(task, "screenshot", format=fmt, size=list(res.image.size),
                       campaign=task["posts"][0]["campaign"], campaigns=camps,
                       sources=[p.as_dict() for p in res.placed], text=res.text,
-                      ui_text=res.ui_text, phones=phones,
+                      ui_text=res.ui_text, cut_text=res.cut_text, phones=phones,
+                      cut_phones=cut_phones,
                       wrapped_phones=sorted(set(res.wrapped_phones)), language=langs[0],
                       layout=family, theme=task["theme"], held_out=held,
                       strata=sorted(set(strata)), jpeg_quality=quality if fmt == "JPEG" else None)
     raise ValueError(f"Unknown task kind {kind!r}.")
+
+
+def _phones_on_screen(posts: list[dict], whole: list[str], cut: list[str]
+                     ) -> tuple[list[dict], list[dict]]:
+    """The posts' numbers wholly on screen (every group in lines wholly shown), and those
+    only partly there (a group in a line the screen's edge cuts, or the rest of a wrapped
+    number off screen)."""
+    shown_text = " ".join(whole)
+    groups = set(" ".join(whole + cut).split(" "))
+    numbers = [ph for pd in posts for ph in pd["advert"]["phones"]]
+    full = [ph for k, ph in enumerate(numbers)
+            if ph not in numbers[:k] and ph["shown"] in shown_text]
+    seen = {ph["e164"] for ph in full}
+    part = []
+    for ph in numbers:
+        if ph["e164"] not in seen and any(g in groups for g in ph["shown"].split(" ")
+                                          if _digits(g) >= 2):
+            part.append(ph)
+            seen.add(ph["e164"])
+    return full, part
+
+
+def _digits(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
 
 
 def _run(tasks: list[dict], out_dir: Path, pool) -> list[dict]:

@@ -66,6 +66,7 @@ class ScreenshotResult:
     ui_text: list[str]
     strata: list[str]
     wrapped_phones: list[str] = field(default_factory=list)
+    cut_text: list[str] = field(default_factory=list)
 
 
 class _Canvas:
@@ -75,12 +76,12 @@ class _Canvas:
         self.img = Image.new("RGB", (w, h), bg)
         self.draw = ImageDraw.Draw(self.img)
         self.photos: list[tuple[Post, list[int]]] = []
-        self.lines: list[tuple[str, int]] = []  # (text, baseline y)
+        self.lines: list[tuple[str, float, int]] = []  # (text, baseline y, font size)
 
     def text(self, x, y, line, size, fill, *, bold=False, rtl=False, right=None, record=True):
         fonts.draw_line(self.draw, x, y, line, size, fill, bold=bold, rtl=rtl, right=right)
         if record:
-            self.lines.append((line, y))
+            self.lines.append((line, y, size))
 
 
 def _initials(page: str) -> str:
@@ -191,7 +192,15 @@ def _fb_post(c: _Canvas, post: Post, x0: int, y: int, w: int, u: float, th: dict
     return int(y)
 
 
-def _viewport(c: _Canvas, offset: int, view_h: int, top: int) -> tuple[list[Placed], list[str]]:
+# Digits stand this far above the baseline, in ems (Noto Sans 0.71-0.76, Naskh's
+# Arabic-Indic digits 0.74-0.76): a line is whole on screen when this band is.
+_DIGIT_TOP = 0.78
+
+
+def _viewport(c: _Canvas, offset: int, view_h: int, top: int
+              ) -> tuple[list[Placed], list[str], list[str]]:
+    """The photos on screen, the text lines wholly on screen, and the lines the screen's edge
+    cuts through (only part of their digits' height shows, which no reader can be held to)."""
     placed = []
     for post, (x0, y0, x1, y1) in c.photos:
         vy0, vy1 = max(y0, offset), min(y1, offset + view_h)
@@ -203,8 +212,14 @@ def _viewport(c: _Canvas, offset: int, view_h: int, top: int) -> tuple[list[Plac
         placed.append(Placed(post.photo_id, [x0, vy0 - offset + top, x1, vy1 - offset + top],
                              [0, int(sy0), post.photo.width, int(round(sy1))], frac, False,
                              post.campaign))
-    lines = [t for t, by in c.lines if offset + 4 <= by <= offset + view_h]
-    return placed, lines
+    lines, cut = [], []
+    for t, by, size in c.lines:
+        band = (by - _DIGIT_TOP * size, by)
+        if band[0] >= offset and band[1] <= offset + view_h:
+            lines.append(t)
+        elif band[1] > offset and band[0] < offset + view_h:
+            cut.append(t)
+    return placed, lines, cut
 
 
 def fb_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str,
@@ -227,7 +242,7 @@ def fb_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str
         top = y
         c.img.paste(card.img.crop((0, 0, W, end)), (0, top))
         c.photos += [(p, [b[0], b[1] + top, b[2], b[3] + top]) for p, b in card.photos]
-        c.lines += [(t, by + top) for t, by in card.lines]
+        c.lines += [(t, by + top, sz) for t, by, sz in card.lines]
         y = top + end + int(8 * u)
     offset = 0
     if scrolled_off and c.photos:
@@ -253,8 +268,9 @@ def fb_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str
         col = th["accent"] if k == 0 else th["sub"]
         d.rounded_rectangle((cx - 11 * u, H - nav_h + 12 * u, cx + 11 * u, H - nav_h + 34 * u),
                             radius=4 * u, outline=col, width=max(1, int(2 * u)))
-    placed, lines = _viewport(c, offset, view_h, status_h + app_h)
-    return _result(screen, placed, lines, ui + ["facebook"], state, posts, scrolled_off, "phone")
+    placed, lines, cut = _viewport(c, offset, view_h, status_h + app_h)
+    return _result(screen, placed, lines, ui + ["facebook"], state, posts, scrolled_off, "phone",
+                   cut=cut)
 
 
 def fb_desktop(posts: list[Post], rng: random.Random, size, theme: str, clock: str,
@@ -280,7 +296,7 @@ def fb_desktop(posts: list[Post], rng: random.Random, size, theme: str, clock: s
         top = y
         c.img.paste(card.img.crop((0, 0, col_w, end)), (x0, top))
         c.photos += [(p, [b[0] + x0, b[1] + top, b[2] + x0, b[3] + top]) for p, b in card.photos]
-        c.lines += [(t, by + top) for t, by in card.lines]
+        c.lines += [(t, by + top, sz) for t, by, sz in card.lines]
         y = top + end + int(16 * u)
     view_h = H - chrome_h - nav_h
     offset = 0
@@ -329,10 +345,10 @@ def fb_desktop(posts: list[Post], rng: random.Random, size, theme: str, clock: s
                 break
             d.ellipse((W - 300, yy, W - 264, yy + 36), fill=(150 + k * 10, 140, 130))
             fonts.draw_line(d, W - 252, yy + 24, f"Contact {k + 1}", 15, th["text"])
-    placed, lines = _viewport(c, offset, view_h, chrome_h + nav_h)
+    placed, lines, cut = _viewport(c, offset, view_h, chrome_h + nav_h)
     ui = [url, "Search Facebook", *items]
     return _result(screen, placed, lines, ui, state, posts, scrolled_off, "desktop",
-                   tiny=text_size <= 14)
+                   tiny=text_size <= 14, cut=cut)
 
 
 def telegram_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str,
@@ -384,7 +400,7 @@ def telegram_phone(posts: list[Post], rng: random.Random, size, theme: str, cloc
                                                fill=255)
         c.img.paste(card.img.crop((0, 0, bubble_w, yy)), (bx, y), mask)
         c.photos += [(p, [b[0] + bx, b[1] + y, b[2] + bx, b[3] + y]) for p, b in card.photos]
-        c.lines += [(t, by + y) for t, by in card.lines]
+        c.lines += [(t, by + y, sz) for t, by, sz in card.lines]
         # The channel's share button beside the bubble.
         c.draw.ellipse((bx + bubble_w + 10 * u, y + yy - 40 * u, bx + bubble_w + 42 * u,
                         y + yy - 8 * u), fill=(0, 0, 0) if theme == "dark" else wall)
@@ -417,12 +433,12 @@ def telegram_phone(posts: list[Post], rng: random.Random, size, theme: str, cloc
     mw = fonts.text_width(mute, int(15 * u), True)
     fonts.draw_line(d, (W - mw) / 2, H - foot_h * 0.38, mute, int(15 * u), th["accent"],
                     bold=True)
-    placed, lines = _viewport(c, offset, view_h, status_h + head_h)
+    placed, lines, cut = _viewport(c, offset, view_h, status_h + head_h)
     return _result(screen, placed, [name, *lines], ui + [subs, mute], state, posts, scrolled_off,
-                   "phone")
+                   "phone", cut=cut)
 
 
-def _result(screen, placed, lines, ui, state, posts, scrolled_off, device, tiny=False):
+def _result(screen, placed, lines, ui, state, posts, scrolled_off, device, tiny=False, cut=()):
     strata = [f"{device}_screenshot"]
     if scrolled_off or any(p.visible_fraction < 0.999 for p in placed):
         strata.append("scrolled_off")
@@ -439,7 +455,7 @@ def _result(screen, placed, lines, ui, state, posts, scrolled_off, device, tiny=
         strata.append("rtl_number")
     if tiny:
         strata.append("tiny_text")
-    return ScreenshotResult(screen, placed, lines, ui, strata, wrapped)
+    return ScreenshotResult(screen, placed, lines, ui, strata, wrapped, list(cut))
 
 
 RENDERERS = {"fb_phone": fb_phone, "fb_desktop": fb_desktop, "telegram_phone": telegram_phone}

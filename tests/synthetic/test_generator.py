@@ -209,3 +209,45 @@ def test_no_two_campaigns_share_a_number(truth):
     for camp in truth["campaigns"]:
         for num in camp["phones"]:
             assert owners.setdefault(num, camp["id"]) == camp["id"], num
+
+
+def test_a_line_the_screen_edge_cuts_is_not_counted_as_shown():
+    from synthetic.screenshots import _Canvas, _viewport
+
+    c = _Canvas(200, 400, (255, 255, 255))
+    size = 20  # digits stand about 15 px above the baseline
+    for text, baseline in (("above", 90), ("cut at the top", 106), ("whole", 140),
+                           ("cut at the bottom", 305), ("below", 330)):
+        c.text(10, baseline, text, size, (0, 0, 0))
+    _, whole, cut = _viewport(c, offset=100, view_h=200, top=0)
+    # Only 6 of a 15 px digit band show at the top: no reader could be held to that line.
+    assert whole == ["whole"]
+    assert cut == ["cut at the top", "cut at the bottom"]
+
+
+def test_numbers_partly_on_screen_count_neither_way():
+    from synthetic.generator import _phones_on_screen
+
+    wrapped = {"e164": "+905550001122", "shown": "+90 555 000 11 22", "style": "spaced",
+               "digits": "latin"}
+    whole = {"e164": "+905550003344", "shown": "0555-000-33-44", "style": "dashed",
+             "digits": "latin"}
+    gone = {"e164": "+905550005566", "shown": "05550005566", "style": "plain",
+            "digits": "latin"}
+    posts = [{"advert": {"phones": [wrapped, whole, gone]}},
+             {"advert": {"phones": [whole]}}]
+    full, part = _phones_on_screen(posts, ["Boat on Friday, call +90 555", "or 0555-000-33-44"],
+                                   ["000 11 22 today only"])
+    assert full == [whole]
+    assert part == [wrapped]
+    full, part = _phones_on_screen(posts, ["call +90 555", "000 11 22 or 0555-000-33-44"], [])
+    assert full == [wrapped, whole] and part == []
+
+
+def test_cut_numbers_are_kept_apart_from_shown_ones(truth):
+    for f in truth["files"]:
+        if f["kind"] != "screenshot":
+            continue
+        shown = {p["e164"] for p in f["phones"]}
+        assert not shown & {p["e164"] for p in f["cut_phones"]}
+        assert not set(f["text"]) & set(f["cut_text"])
