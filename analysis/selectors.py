@@ -159,12 +159,14 @@ def _is_international(raw: str) -> bool:
     return raw.lstrip("([ ").startswith(("+", "00"))
 
 
-def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
-    """Every valid phone number in normalised text, overlapping readings merged."""
-    if not re.search(r"\d{2}", norm):
-        return []
-    # start, end, e164, rank (not mobile, hint order), international
-    found: list[tuple[int, int, str, tuple[bool, int], bool]] = []
+_BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d)")
+
+
+def _match_phones(norm: str, regions: Sequence[str]
+                  ) -> list[tuple[int, int, str, tuple[bool, int], bool]]:
+    """phonenumbers' valid matches in every hinted region: (start, end, E.164, rank (not
+    mobile, hint order), international)."""
+    found = []
     for rank, region in enumerate(regions):
         for m in PhoneNumberMatcher(norm, region, leniency=Leniency.VALID):
             if _looks_like_other_number(norm, m.start, m.end):
@@ -177,6 +179,27 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
             if intl and m.start > 0 and norm[m.start - 1].isdigit() and m.raw_string[0] == "+":
                 continue  # "964+ 91...": a "+" after digits ends the number before it (RTL)
             found.append((m.start, m.end, e164, (kind not in _MOBILE, rank), intl))
+    return found
+
+
+def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
+    """Every valid phone number in normalised text, overlapping readings merged."""
+    if not re.search(r"\d{2}", norm):
+        return []
+    # start, end, e164, rank (not mobile, hint order), international
+    found = _match_phones(norm, regions)
+    # A "+" ends the number before it, but "00" does not, so "20 123 407 0033 6 12 34 56 20"
+    # (a national number, then one with its country code) is one run that is no number.
+    # Where no number crosses the gap before a "00" group, the gap is read as a break.
+    breaks = [m for m in _BEFORE_00.finditer(norm)
+              if not any(f[0] < m.start() and m.end() < f[1] for f in found)]
+    if breaks:
+        cut = list(norm)
+        for m in breaks:
+            cut[m.start():m.end()] = "|" * (m.end() - m.start())
+        for f in _match_phones("".join(cut), regions):
+            if not any(f[0] < g[1] and g[0] < f[1] for g in found):
+                found.append(f)
     # The matcher cuts candidates differently per region ("0701234559 0501 23455 91" yields
     # the second number in IT but not in TR), so a national number found in one region is
     # read in every hinted region too.
@@ -820,8 +843,12 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
             # reversed first ("6436 345": "+98 912 345 6436"; "+98 912 6436 345" is valid
             # too). A second reading of the second line (one Latin model, left to right)
             # gives the groups in their own order, so it is read as it stands first.
+            # When its first line shows logical order (the country code leads: "+212 6 50
+            # 12" / "33 75"), the second line is read as it stands before reversed.
             if first_pass and _visual_order(tail):
                 orders = [orders[1], orders[0], *orders[2:]]
+            elif first_pass and _logical_order(tail):
+                orders = [*orders[:2], orders[3], orders[2]]
             for order in orders:
                 if try_tokens(tail + head, False, "number wrapped across two lines",
                               ordered=order, by_words=h >= latin_end):
@@ -853,8 +880,22 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
 
 def _visual_order(tail: list[_Token]) -> bool:
     """The digit groups ending a right-to-left line came back in visual order: two or more
-    groups with the "+" trailing the last ("912 98+")."""
-    return len(tail) >= 2 and tail[-1].norm.endswith("+") and "+" not in tail[-1].norm[:-1]
+    groups with the "+" trailing the last ("912 98+"), or the last one the country code
+    with its "00" ("50 6 00212"), which no number ends with."""
+    if len(tail) < 2:
+        return False
+    last = tail[-1].norm
+    if last.endswith("+") and "+" not in last[:-1]:
+        return True
+    return last.startswith("00") and not any(t.norm.startswith(("00", "+")) for t in tail[:-1])
+
+
+def _logical_order(tail: list[_Token]) -> bool:
+    """The digit groups ending a right-to-left line came back in logical order: two or more
+    groups led by the country code ("+212 6 50 12")."""
+    return (len(tail) >= 2 and tail[0].norm.startswith(("+", "00"))
+            and not any(t.norm.startswith(("00", "+")) or t.norm.endswith("+")
+                        for t in tail[1:]))
 
 
 def _one_script_edge(run: list[_Token], text: str, from_end: bool) -> list[_Token]:

@@ -139,6 +139,18 @@ def test_two_numbers_separated_by_arabic_comma():
     assert [s.value for s in sels] == [TR, e164("TR", "79")]
 
 
+def test_a_number_with_00_after_another_number_is_a_second_number():
+    # "20 123 407 0033 6 12 34 56 20": a "+" would end the first number, and "00" does too.
+    tn, fr = e164("TN", "407"), e164("FR", "20")
+    text = f"Infos {national('TN', '407')} 0033 6 12 34 56 20"
+    assert [s.value for s in find_selectors(text)] == [tn, fr]
+
+
+def test_a_group_starting_00_inside_a_number_does_not_split_it():
+    # "0555 001 23 45": no number would be found across the gap, so it stays one number.
+    assert [s.value for s in find_selectors("Tel 0555 001 23 45")] == ["+905550012345"]
+
+
 def test_other_selectors():
     text = (
         "Sea Star Travel (fictional): t.me/SeaStarTravel, @Sea_Star_Travel, "

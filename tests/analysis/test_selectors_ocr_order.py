@@ -73,3 +73,23 @@ def test_no_number_when_the_rest_of_the_second_line_makes_none():
     second = list(reversed(f"{IQ[4:7]} {IQ[7:10]} {IQ[10:]} 12 34".split()))
     ocr = ocr_result([["خانواده‌ها", "اطلاعات", f"{IQ[1:4]}+"], second])
     assert phones(ocr) == []
+
+
+MA = e164("MA", "3375")  # +212650123375: "00212 6 50 12 33 75"
+# Read with the last two-digit groups in the other order, it is a valid number too.
+MA_SWAPPED = f"{MA[:-4]}{MA[-2:]}{MA[-4:-2]}"
+
+
+def test_a_trailing_00_country_code_shows_visual_order_too():
+    # "00212 6 50" / "12 33 75" wrapped at the end of an Arabic line: the first pass gives
+    # the first line's groups right to left, the "00212" last, and the second line's too.
+    lines = [["للتواصل", "واتساب", "50", "6", "00212"], ["75", "1233"]]
+    assert phones(ocr_result(lines)) == [MA]
+
+
+def test_a_leading_country_code_shows_logical_order():
+    # The same number given in logical order by the first pass: "+212 6 50 12" leads the
+    # first line, and its second line "33 75" is read as it stands, not reversed.
+    lines = [["+212", "6", "50", "12", "السعر", "$", "5,500", "للشخص.", "واتساب"], ["33", "75"]]
+    found = phones(ocr_result(lines))
+    assert found == [MA] and MA_SWAPPED not in found
