@@ -159,7 +159,9 @@ def _is_international(raw: str) -> bool:
     return raw.lstrip("([ ").startswith(("+", "00"))
 
 
-_BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d)")
+# The gap before a "00" group, or before a whole national number with its trunk 0 in one
+# group ("+964 791 234 5603 0701234538").
+_BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d|0[1-9]\d{8,}(?!\d))")
 
 
 def _match_phones(norm: str, regions: Sequence[str]
@@ -190,7 +192,8 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
     found = _match_phones(norm, regions)
     # A "+" ends the number before it, but "00" does not, so "20 123 407 0033 6 12 34 56 20"
     # (a national number, then one with its country code) is one run that is no number.
-    # Where no number crosses the gap before a "00" group, the gap is read as a break.
+    # Where no number crosses the gap before a "00" group or a whole national number in one
+    # group, the gap is read as a break.
     breaks = [m for m in _BEFORE_00.finditer(norm)
               if not any(f[0] < m.start() and m.end() < f[1] for f in found)]
     if breaks:
@@ -645,6 +648,12 @@ def find_selectors_in_ocr(
                     try_tokens(piece, reverse=True, note="digit groups read in visual order")
             if not rtl and (_is_international(run[0].norm) or _whole_national(run[0].norm)):
                 _split_run(run, try_tokens, found, known, text, regions)
+            elif not rtl and _trunk(run[0].norm) and not any(
+                    s.kind in ("phone", "whatsapp") and s.span[0] < run[-1].end
+                    and run[0].start < s.span[1] for s in found):
+                # National numbers side by side ("06 50 12 30 11 06 50 12 34 42") that the
+                # plain reading took as one run and found nothing in.
+                _split_run(run, try_tokens, found, known, text, regions)
         below = [i + 1] if i + 1 < len(lines) else []
         below += [j for j in _lines_below(lines, i) if j not in below]
         for j in below:
@@ -653,7 +662,7 @@ def find_selectors_in_ocr(
             # The second reading of either line may hold the groups the first one lost.
             for first in [line] + alts.get(i, []):
                 for second in [lines[j]] + alts.get(j, []):
-                    tail = _edge_run(first, from_end=True)
+                    whole_tail = _edge_run(first, from_end=True)
                     head = _edge_run(second, from_end=False)
                     # The second line may go on with another number after the wrapped one
                     # ("12 34 28 20123491", "34 10 +33 6 12 34 56 76"): the head may stop
@@ -661,15 +670,14 @@ def find_selectors_in_ocr(
                     cuts = [len(head)] + [k for k in range(len(head) - 1, 0, -1)
                                           if _digits(head[k:k + 1]) >= 6
                                           or head[k].norm.lstrip("([").startswith("+")]
-                    for n in cuts if tail and head else []:
-                        if _digits(tail + head[:n]) >= 8 and try_tokens(
-                                tail + head[:n], reverse=False,
-                                note="number wrapped across two lines"):
+                    # A country code starts a number: the first line may end with another
+                    # number before the wrapped one ("691 234 5634 0039 312" / "345 6729").
+                    tails = [whole_tail] + [whole_tail[k:] for k in range(1, len(whole_tail))
+                                            if _is_international(whole_tail[k].norm)]
+                    for tail in tails:
+                        if _wrap_once(tail, head, cuts, try_tokens, found, known, text,
+                                      regions):
                             break
-                    else:
-                        if tail and head and _is_international(tail[0].norm):
-                            _wrap_then_number(tail, head, try_tokens, found, known, text,
-                                              regions)
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens,
                                        first_pass=first is line and second is lines[j],
@@ -714,6 +722,23 @@ def find_selectors_in_ocr(
     return found
 
 
+def _wrap_once(tail: list[_Token], head: list[_Token], cuts: list[int], try_tokens,
+               found: list[Selector], known, text: str, regions: Sequence[str]) -> bool:
+    """Mend ``tail`` (the groups ending a line) with the leading groups of ``head`` (those
+    starting the next), cut after each of ``cuts`` groups; True when a number was made."""
+    if not tail or not head:
+        return False
+    for n in cuts:
+        if _digits(tail + head[:n]) >= 8 and try_tokens(
+                tail + head[:n], reverse=False, note="number wrapped across two lines"):
+            return True
+    if _is_international(tail[0].norm):
+        before = len(found)
+        _wrap_then_number(tail, head, try_tokens, found, known, text, regions)
+        return len(found) > before
+    return False
+
+
 def _split_run(run: list[_Token], try_tokens, found: list[Selector], known,
                text: str, regions: Sequence[str]) -> None:
     """Two numbers side by side on one line ("00218 91-2345626 691 234 5846"): the matcher
@@ -728,6 +753,12 @@ def _split_run(run: list[_Token], try_tokens, found: list[Selector], known,
             continue
         _read_rest(run[n:], found, known, text, regions)
         return
+
+
+def _trunk(group: str) -> bool:
+    """A group that starts a national number with its trunk 0 ("06" of "06 50 12 30 11")."""
+    digits = re.sub(r"\D", "", group)
+    return digits.startswith("0") and not digits.startswith("00")
 
 
 def _whole_national(group: str) -> bool:

@@ -103,3 +103,32 @@ def test_whole_national_number_beside_another_on_one_line():
     tr = e164("TR", "16")  # +905012345616
     ocr = ocr_of([(1, 20, ["Call", "0" + tr[3:6], tr[6:9], tr[9:11], tr[11:]])])
     assert phones(ocr) == [tr]
+
+
+def test_two_national_numbers_side_by_side():
+    # "06 50 12 30 11 06 50 12 34 42": the matcher takes the groups as one run and finds
+    # nothing in it; each number starts with its trunk 0.
+    a, b = e164("MA", "3011"), e164("MA", "3442")
+    ocr = ocr_of([(1, 20, ["Infos", "06", "50", "12", "30", "11", "06", "50", "12", "34", "42"])])
+    assert phones(ocr) == [a, b]
+
+
+def test_a_lone_national_number_is_read_as_it_stands():
+    from analysis.selectors import find_selectors_in_ocr
+
+    (sel,) = find_selectors_in_ocr(ocr_of([(1, 20, ["Infos", "06", "50", "12", "30", "11"])]))
+    assert (sel.value, sel.note) == (e164("MA", "3011"), "")
+
+
+def test_a_wrapped_number_after_another_number_on_its_first_line():
+    # "691 234 5634 0039 312" / "345 6729": the country code starts the wrapped number.
+    ocr = ocr_of([(1, 20, ["İletişim", "691", "234", "5634", "0039", "312"]),
+                  (1, 40, ["345", "6729"])])
+    assert phones(ocr) == sorted([e164("GR", "5634"), e164("IT", "6729")])
+
+
+def test_a_whole_national_number_after_an_international_one():
+    # "+964 791 234 5603 0701234538": the trunk 0 of a ten-digit group starts a number.
+    sels = find_selectors("Info +964 791 234 5603 0701234538")
+    assert [s.shown for s in sels] == ["+964 791 234 5603", "0701234538"]
+    assert sels[0].value == e164("IQ", "5603")
