@@ -698,6 +698,8 @@ def find_selectors_in_ocr(
     for sel in [s for s in found if s.kind == "phone" and not s.note
                 and _scattered_digits(s.shown)]:
         found.remove(sel)
+    for sel in [s for s in found if s.kind == "phone" and _short_fixed_line(s)]:
+        found.remove(sel)
     doubts = _doubtful_boxes(ocr)
     # A mended number is judged by the marks too: a misread group mended with its
     # neighbours ("۰۱۰" / "۰ ۳ ۰۰۳۰ ۱۰", "٠٠٢٠" read "۰۰۳۰") makes another valid number just
@@ -992,6 +994,23 @@ def _implausible(e164: str) -> bool:
         pass
     longest = max(len(m.group()) for m in re.finditer(r"(\d)\1*", nsn))
     return longest >= 6 or len(set(nsn)) <= 2
+
+
+def _short_fixed_line(sel: Selector) -> bool:
+    """A national reading (no country code) that can only be a fixed line shorter than its
+    region's mobile numbers ("۰۷۹۱ ۲۳۴", the first line of a wrapped "۰۷۹۱ ۲۳۴ ۵۶۰۳", is an
+    Italian fixed line of seven digits). In OCR text such a number is far more often part of
+    a longer one, cut by a line's end or a misread group, than a landline given as the
+    contact of an advert."""
+    if _is_international(_normalise(sel.shown)[0]):
+        return False
+    num = phonenumbers.parse(sel.value)
+    if phonenumbers.number_type(num) != phonenumbers.PhoneNumberType.FIXED_LINE:
+        return False
+    mobile = phonenumbers.example_number_for_type(
+        phonenumbers.region_code_for_number(num), phonenumbers.PhoneNumberType.MOBILE)
+    return mobile is not None and len(phonenumbers.national_significant_number(num)) < len(
+        phonenumbers.national_significant_number(mobile))
 
 
 def _scattered_digits(shown: str) -> bool:

@@ -151,6 +151,19 @@ def test_a_group_starting_00_inside_a_number_does_not_split_it():
     assert [s.value for s in find_selectors("Tel 0555 001 23 45")] == ["+905550012345"]
 
 
+def test_ocr_short_national_fixed_line_is_taken_for_part_of_a_number():
+    # "0791 234" ending a line, the rest of "0791 234 5603" lost: a valid Italian fixed
+    # line of seven digits, shorter than any Italian mobile.
+    ocr = ocr_result([["تماس", "واتساپ", "0791", "234"], ["SE"]])
+    assert phones(find_selectors_in_ocr(ocr)) == []
+    # Written with its country code it was meant as a landline, and stays.
+    ocr = ocr_result([["Ufficio", "+39", "0791", "234"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+390791234"]
+    # A fixed line as long as the region's mobiles stays too ("06 1234 5678", Rome).
+    ocr = ocr_result([["Ufficio", "06", "1234", "5678"]])
+    assert phones(find_selectors_in_ocr(ocr, ["IT"])) == ["+390612345678"]
+
+
 def test_other_selectors():
     text = (
         "Sea Star Travel (fictional): t.me/SeaStarTravel, @Sea_Star_Travel, "
@@ -297,9 +310,9 @@ def test_ocr_rtl_groups_with_dashes_beat_a_national_reading_of_part():
 def test_ocr_second_reading_replaces_a_national_misreading_of_its_line():
     ir = e164("IR", "00")  # +989123456700
     nat = national("IR", "00")  # 0912 345 6700
-    # The first pass lost and swapped groups: "0 345 0912" is a valid Italian fixed line.
-    ocr = ocr_result([["تماس", "واتساپ"], ["0", "345", "0912"]])
-    assert phones(find_selectors_in_ocr(ocr)) == ["+3903450912"]
+    # The first pass misread the groups: "06 3450 9123" is a valid Moroccan mobile.
+    ocr = ocr_result([["تماس", "واتساپ"], ["06", "3450", "9123"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+212634509123"]
     sels = find_selectors_in_ocr(with_second_reading(ocr, 2, nat))
     assert [(s.value, s.note) for s in sels if s.kind == "phone"] == [
         (ir, "read again with the English model")]
