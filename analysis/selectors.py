@@ -681,6 +681,9 @@ def find_selectors_in_ocr(
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens,
                                        first_pass=first is line and second is lines[j],
+                                       paragraph=_paragraph_order(line),
+                                       first_again=first is not line,
+                                       second_again=second is not lines[j],
                                        read_rest=lambda rest: _read_rest(
                                            rest, found, known_value, text, regions),
                                        regions=regions, text=text)
@@ -829,7 +832,9 @@ def _lines_below(lines: list[list[_Token]], i: int) -> list[int]:
 
 def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                    first_pass: bool = False, read_rest=None,
-                   regions: Sequence[str] = (), text: str = "") -> None:
+                   regions: Sequence[str] = (), text: str = "",
+                   paragraph: str | None = None, first_again: bool = False,
+                   second_again: bool = False) -> None:
     """A number wrapped at the end of a right-to-left line: its groups stand at the line's
     visual left, and Tesseract returns them at either end of the line, in visual or logical
     order ("واتساب 10 20+" / "01234502" is "+20 10 01234502"). Each way of reading the last
@@ -843,6 +848,14 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
     complete the first number, with the groups after them one valid number of their own
     (``read_rest``), as ``_wrap_then_number`` does for a left-to-right line."""
     tails = [_edge_run(first, from_end=True), _edge_run(first, from_end=False)]
+    # The first line may hold another number before the wrapped one ("+90 501 234 56 61 +90
+    # 501 234" / "50 57"): a country code starts a number, in logical order where it leads
+    # its groups, in visual order where its "+" trails them ("234 501 90+ 61 56 234 501 90+").
+    whole = len(tails)
+    tails += [t[k:] for t in list(tails) for k in range(1, len(t))
+              if _is_international(t[k].norm)]
+    tails += [t[:k + 1] for t in list(tails[:whole]) for k in range(len(t) - 1)
+              if t[k].norm.endswith("+") and _GROUP.match(t[k].norm)]
     heads = [_edge_run(second, from_end=False)]
     if _ARABIC_LETTER.search(" ".join(t.norm for t in second)):
         heads.append(_edge_run(second, from_end=True))
@@ -863,7 +876,7 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                 for from_end in (False, True)]:
         if cut and cut not in heads:
             heads.append(cut)
-    for tail in tails:
+    for n_tail, tail in enumerate(tails):
         for h, head in enumerate(heads):
             if not tail or not head or _digits(tail + head) < 8:
                 continue
@@ -882,9 +895,20 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                 orders = [orders[1], orders[0], *orders[2:]]
             elif first_pass and _logical_order(tail):
                 orders = [*orders[:2], orders[3], orders[2]]
+            # ``paragraph``: the order the first pass gave the first line in. A line read
+            # again (one Latin model, left to right) is in logical order whatever the first
+            # pass did, so each line's groups are taken in the order its reader gave them
+            # first ("+90 501 234" read again / "50 57" read again: as they stand).
+            tail_rev = False if first_again else _REVERSED.get(paragraph)
+            head_rev = False if second_again else _REVERSED.get(paragraph)
+            if tail_rev is not None and head_rev is not None:
+                pref = ((tail[::-1] if tail_rev else tail) + (head[::-1] if head_rev else head))
+                orders = [pref] + [o for o in orders if o != pref]
             for order in orders:
+                # A tail cut from a line holding another number shares the line's span
+                # with it (a line read again has one span): told by value or words.
                 if try_tokens(tail + head, False, "number wrapped across two lines",
-                              ordered=order, by_words=h >= latin_end):
+                              ordered=order, by_words=h >= latin_end or n_tail >= whole):
                     return
     if read_rest is None:
         return
@@ -909,6 +933,23 @@ def _mend_rtl_wrap(first: list[_Token], second: list[_Token], try_tokens,
                                                ordered=lead + used)):
                             read_rest(rest)
                             return
+
+
+_REVERSED = {"visual": True, "logical": False}
+
+
+def _paragraph_order(line: list[_Token]) -> str | None:
+    """The order the first pass gave a right-to-left line's digit groups in: "visual" when a
+    "+" trails a group ("234 501 90+") or the run ends with the "00" country code, "logical"
+    when a country code leads its groups ("+212 6 50 12"), else None."""
+    runs = [_edge_run(line, from_end=True), _edge_run(line, from_end=False)]
+    if any(_visual_order(r) for r in runs) or any(
+            _GROUP.match(t.norm) and t.norm.endswith("+") and "+" not in t.norm[:-1]
+            and any(ch.isdigit() for ch in t.norm) for t in line):
+        return "visual"
+    if any(len(r) >= 2 and r[0].norm.startswith(("+", "00")) for r in runs):
+        return "logical"
+    return None
 
 
 def _visual_order(tail: list[_Token]) -> bool:

@@ -93,3 +93,22 @@ def test_a_leading_country_code_shows_logical_order():
     lines = [["+212", "6", "50", "12", "السعر", "$", "5,500", "للشخص.", "واتساب"], ["33", "75"]]
     found = phones(ocr_result(lines))
     assert found == [MA] and MA_SWAPPED not in found
+
+
+def test_a_wrapped_number_after_another_on_a_line_read_again():
+    # "+90 501 234 56 61 +90 501 234" / "50 57" at the end of an Arabic line: the first pass
+    # gives the groups right to left, the English re-read of each line left to right, the
+    # first line's Arabic word read as Latin letters at its end.
+    first, wrapped = e164("TR", "5661"), e164("TR", "5057")
+    ocr = ocr_result([["اطلاعات", "234", "501", "90+", "61", "56", "234", "501", "90+"],
+                      ["507"]])
+    ocr = with_second_reading(ocr, 1, "+90 501 234 56 61 +90 501 234 wlevbI")
+    ocr = with_second_reading(ocr, 2, "50 57")
+    assert phones(ocr) == sorted([first, wrapped])
+
+
+def test_a_wrapped_number_after_a_whole_one_read_again():
+    iq, af = e164("IQ", "5692"), e164("AF", "4500")  # +9647912345692, +93701234500
+    ocr = ocr_result([["اطلاعات", "234", "791", "964+", f"{af[1:]}+"], ["5692"]])
+    ocr = with_second_reading(ocr, 1, f"{af} +964 791 234 slevbl")
+    assert phones(ocr) == sorted([iq, af])
