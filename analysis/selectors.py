@@ -160,8 +160,9 @@ def _is_international(raw: str) -> bool:
 
 
 # The gap before a "00" group, or before a whole national number with its trunk 0 in one
-# group ("+964 791 234 5603 0701234538").
-_BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d|0[1-9]\d{8,}(?!\d))")
+# group ("+964 791 234 5603 0701234538"); a "+" between digit groups that trails the first.
+_BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d|0[1-9]\d{8,}(?!\d))"
+                        r"|(?<=\d)\+(?=[ .\-/]+\d)")
 
 
 def _match_phones(norm: str, regions: Sequence[str]
@@ -193,7 +194,9 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
     # A "+" ends the number before it, but "00" does not, so "20 123 407 0033 6 12 34 56 20"
     # (a national number, then one with its country code) is one run that is no number.
     # Where no number crosses the gap before a "00" group or a whole national number in one
-    # group, the gap is read as a break.
+    # group, the gap is read as a break; so is a "+" trailing a number's digits (a
+    # right-to-left line in visual order: "964-791-234-5603+ ۰۷۰ ۱۲۳ ۴۵۳۸"), which would
+    # otherwise lead the next number's groups.
     breaks = [m for m in _BEFORE_00.finditer(norm)
               if not any(f[0] < m.start() and m.end() < f[1] for f in found)]
     if breaks:

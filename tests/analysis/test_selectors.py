@@ -146,6 +146,15 @@ def test_a_number_with_00_after_another_number_is_a_second_number():
     assert [s.value for s in find_selectors(text)] == [tn, fr]
 
 
+def test_a_plus_trailing_a_number_does_not_lead_the_next():
+    # A right-to-left line in visual order: the "+" of "+964 791 234 5603" trails it, and
+    # must not be read as the sign of the national number after it.
+    sels = find_selectors("اطلاعات 964-791-234-5603+ ۰۷۰ ۱۲۳ ۴۵۳۸")
+    assert [s.shown for s in sels] == ["964-791-234-5603", "۰۷۰ ۱۲۳ ۴۵۳۸"]
+    assert sels[0].value == e164("IQ", "5603")
+    assert e164("AF", "4538") in [sels[1].value, *sels[1].alternatives]
+
+
 def test_a_group_starting_00_inside_a_number_does_not_split_it():
     # "0555 001 23 45": no number would be found across the gap, so it stays one number.
     assert [s.value for s in find_selectors("Tel 0555 001 23 45")] == ["+905550012345"]
