@@ -165,6 +165,17 @@ _BEFORE_00 = re.compile(r"(?<=\d)[ .\-/]+(?=00[1-9]\d|0[1-9]\d{8,}(?!\d))"
                         r"|(?<=\d)\+(?=[ .\-/]+\d)")
 
 
+_CODE_THEN_GROUP = re.compile(r"00\d+[ .\-/]+\d")
+
+
+def _broken(norm: str, breaks: list[re.Match]) -> str:
+    """``norm`` with each break's characters made a mark no number runs through."""
+    cut = list(norm)
+    for m in breaks:
+        cut[m.start():m.end()] = "|" * (m.end() - m.start())
+    return "".join(cut)
+
+
 def _match_phones(norm: str, regions: Sequence[str]
                   ) -> list[tuple[int, int, str, tuple[bool, int], bool]]:
     """phonenumbers' valid matches in every hinted region: (start, end, E.164, rank (not
@@ -197,13 +208,20 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
     # group, the gap is read as a break; so is a "+" trailing a number's digits (a
     # right-to-left line in visual order: "964-791-234-5603+ ۰۷۰ ۱۲۳ ۴۵۳۸"), which would
     # otherwise lead the next number's groups.
+    # A break holds where a number starts right after it, or a "00" country code with a
+    # group after it (the start of a number wrapped to the next line: "0039 312"). In a
+    # right-to-left line in visual order the "00" group ends the reversed groups ("51 234
+    # 501 0090" for "0090 501 234 51"), and a break there would leave their first groups as
+    # a number of their own.
     breaks = [m for m in _BEFORE_00.finditer(norm)
               if not any(f[0] < m.start() and m.end() < f[1] for f in found)]
     if breaks:
-        cut = list(norm)
-        for m in breaks:
-            cut[m.start():m.end()] = "|" * (m.end() - m.start())
-        for f in _match_phones("".join(cut), regions):
+        starts = {f[0] for f in _match_phones(_broken(norm, breaks), regions)}
+        breaks = [m for m in breaks
+                  if len(norm) - len(norm[m.end():].lstrip(" .-/")) in starts
+                  or _CODE_THEN_GROUP.match(norm, m.end())]
+    if breaks:
+        for f in _match_phones(_broken(norm, breaks), regions):
             if not any(f[0] < g[1] and g[0] < f[1] for g in found):
                 found.append(f)
     # The matcher cuts candidates differently per region ("0701234559 0501 23455 91" yields

@@ -155,6 +155,15 @@ def test_a_plus_trailing_a_number_does_not_lead_the_next():
     assert e164("AF", "4538") in [sels[1].value, *sels[1].alternatives]
 
 
+def test_a_00_group_ending_reversed_groups_is_no_break():
+    # "0090 501 234 51" given right to left ("51 234 501 0090"): the first groups are no
+    # number of their own ("51 234 501" would be a Tunisian one).
+    assert find_selectors("تماس 51 234 501 0090") == []
+    # A country code with a group after it starts a number wrapped to the next line.
+    assert [s.shown for s in find_selectors("İletişim 691 234 5634 0039 312")] == [
+        "691 234 5634"]
+
+
 def test_a_group_starting_00_inside_a_number_does_not_split_it():
     # "0555 001 23 45": no number would be found across the gap, so it stays one number.
     assert [s.value for s in find_selectors("Tel 0555 001 23 45")] == ["+905550012345"]
