@@ -283,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="score each image's own choice of country, without the case-wide one")
     ap.add_argument("--no-case-mending", action="store_true",
                     help="no wrapped numbers without a trunk 0 mended on the case's word")
+    ap.add_argument("--families", default=None,
+                    help="screenshot layouts to generate, comma-separated (default: the three "
+                         "standard ones; instagram_phone is a second held-out layout)")
     args = ap.parse_args(argv)
 
     truth_path = args.out / "truth.json"
@@ -290,7 +293,10 @@ def main(argv: list[str] | None = None) -> int:
         from synthetic import generate
 
         print(f"generating {args.n} files in {args.out} (seed {args.seed})", file=sys.stderr)
-        generate(args.out, args.n, args.seed)
+        if args.families:
+            generate(args.out, args.n, args.seed, families=args.families.split(","))
+        else:
+            generate(args.out, args.n, args.seed)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     kinds = set(args.kinds.split(","))
     entries = [e for e in truth["files"] if e["kind"] in kinds and e.get("text")]

@@ -70,7 +70,7 @@ from synthetic.reposts import Placed, repost
 from synthetic.screenshots import (
     DESKTOP_SIZES,
     FAMILIES,
-    HELD_OUT_FAMILY,
+    HELD_OUT_FAMILIES,
     PHONE_SIZES,
     RENDERERS,
     Post,
@@ -136,7 +136,8 @@ def _names(kind: str, when: datetime, rng: random.Random, counter: int) -> str:
                        f"لقطة شاشة {when:%Y-%m-%d} {hms}.png"))
 
 
-def _plan(n_files: int, seed: int, exports: bool, languages: tuple[str, ...]) -> dict:
+def _plan(n_files: int, seed: int, exports: bool, languages: tuple[str, ...],
+          families: tuple[str, ...] = FAMILIES) -> dict:
     """Decide everything cheap up front so rendering needs only its own task."""
     rng = random.Random(seed)
     n_dis = max(1, round(n_files * 0.10))
@@ -215,7 +216,7 @@ def _plan(n_files: int, seed: int, exports: bool, languages: tuple[str, ...]) ->
                       "source": ph, "campaign": camp["id"], "language": camp["language"],
                       "phone": shown.as_dict(), "price": price_text(rng, camp["language"])})
     for i in range(n_ss):
-        family = FAMILIES[i % len(FAMILIES)]
+        family = families[i % len(families)]
         phone = family != "fb_desktop"
         size = rng.choice(PHONE_SIZES if phone else DESKTOP_SIZES)
         when = tick()
@@ -319,7 +320,7 @@ def render_task(task: dict, out_dir: str) -> dict:
         strata = list(res.strata)
         if task["theme"] == "dark":
             strata.append("dark")
-        held = family == HELD_OUT_FAMILY
+        held = family in HELD_OUT_FAMILIES
         if held:
             strata.append("held_out")
         if fmt == "JPEG":
@@ -371,8 +372,12 @@ def _run(tasks: list[dict], out_dir: Path, pool) -> list[dict]:
 
 def generate(out_dir: Path, n_files: int, seed: int = 0, *, exports: bool = True,
              languages: tuple[str, ...] | list[str] = LANGUAGES,
-             workers: int | None = None) -> GenerationReport:
-    """Write a synthetic collection of about `n_files` image files plus truth.json."""
+             workers: int | None = None,
+             families: tuple[str, ...] | list[str] = FAMILIES) -> GenerationReport:
+    """Write a synthetic collection of about `n_files` image files plus truth.json.
+
+    ``families``: the screenshot layouts, taken in turn ("instagram_phone" is drawn only when
+    named here); the same seed with other families gives the same posts in other layouts."""
     started = time.perf_counter()
     fonts.require_raqm()
     languages = tuple(languages)
@@ -381,7 +386,12 @@ def generate(out_dir: Path, n_files: int, seed: int = 0, *, exports: bool = True
         raise ValueError(f"Languages must be a non-empty subset of {LANGUAGES}, got {bad}.")
     if workers is None:
         workers = min(2, mp.cpu_count() or 1)
-    plan = _plan(n_files, seed, exports, languages)
+    families = tuple(families)
+    unknown = [f for f in families if f not in RENDERERS]
+    if not families or unknown:
+        raise ValueError(f"Families must be a non-empty subset of {tuple(RENDERERS)}, "
+                         f"got {unknown}.")
+    plan = _plan(n_files, seed, exports, languages, families)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tasks = plan["tasks"]
@@ -403,7 +413,7 @@ def generate(out_dir: Path, n_files: int, seed: int = 0, *, exports: bool = True
     if exports:
         export_truth = export_writer.write_exports(out, plan["exports"])
     truth = {"schema": SCHEMA_VERSION, "seed": seed, "n_files": len(entries),
-             "languages": plan["languages"], "held_out_families": [HELD_OUT_FAMILY],
+             "languages": plan["languages"], "held_out_families": [f for f in HELD_OUT_FAMILIES if f in families],
              "campaigns": plan["campaigns"], "photos": plan["photos"], "files": entries,
              "exports": export_truth}
     truth_path = out / "truth.json"

@@ -2,7 +2,9 @@
 
 Owns three layout families: "fb_phone" (Facebook app feed on Android phones), "fb_desktop"
 (Facebook in a desktop browser) and "telegram_phone" (a Telegram channel on a phone; the
-held-out family), each in light and dark themes, with status bars, page names, avatars,
+held-out family), and one drawn only when asked for, "instagram_phone" (an Instagram feed on a
+phone: photo first, the caption under it; a second held-out family), each in light and dark
+themes, with status bars, page names, avatars,
 wrapped text (numbers broken across lines, right-to-left lines with numbers inside), the
 photo, the reaction bar, photos scrolled partly off screen and two-post feeds. The feed is
 drawn on a tall canvas and a viewport is cut from it, so every photo's visible box and
@@ -22,6 +24,10 @@ from synthetic.text import RTL_LANGUAGES, Advert
 
 FAMILIES = ("fb_phone", "fb_desktop", "telegram_phone")
 HELD_OUT_FAMILY = "telegram_phone"
+# Families drawn only when asked for (``generate(families=...)``), so the default collections
+# stay the same; all are held out: no reading rule has been made from them.
+EXTRA_FAMILIES = ("instagram_phone",)
+HELD_OUT_FAMILIES = (HELD_OUT_FAMILY, *EXTRA_FAMILIES)
 PHONE_SIZES = ((1080, 2340), (720, 1600), (1080, 2400))
 DESKTOP_SIZES = ((1440, 900), (1920, 1080))
 
@@ -35,6 +41,12 @@ _THEMES = {
     ("tg", "light"): dict(bg=(158, 187, 139), card=(255, 255, 255), text=(0, 0, 0),
                           sub=(120, 140, 155), accent=(81, 125, 162), line=(220, 220, 220),
                           bar=(81, 125, 162)),
+    ("ig", "light"): dict(bg=(255, 255, 255), card=(255, 255, 255), text=(38, 38, 38),
+                          sub=(142, 142, 142), accent=(0, 149, 246), line=(219, 219, 219),
+                          bar=(255, 255, 255)),
+    ("ig", "dark"): dict(bg=(0, 0, 0), card=(0, 0, 0), text=(245, 245, 245),
+                         sub=(168, 168, 168), accent=(0, 149, 246), line=(38, 38, 38),
+                         bar=(0, 0, 0)),
     ("tg", "dark"): dict(bg=(14, 22, 33), card=(24, 37, 51), text=(245, 245, 245),
                          sub=(110, 130, 150), accent=(100, 170, 230), line=(40, 50, 60),
                          bar=(23, 33, 43)),
@@ -438,6 +450,95 @@ def telegram_phone(posts: list[Post], rng: random.Random, size, theme: str, cloc
                    "phone", cut=cut)
 
 
+def _heart(d: ImageDraw.ImageDraw, x: float, y: float, r: float, col, width: int) -> None:
+    """An outlined heart of radius ``r`` with its top centre at (x, y)."""
+    d.arc((x - 2 * r, y - r * 0.2, x, y + r * 1.6), 140, 360, fill=col, width=width)
+    d.arc((x, y - r * 0.2, x + 2 * r, y + r * 1.6), 180, 40, fill=col, width=width)
+    d.line([(x - 1.85 * r, y + r * 1.05), (x, y + r * 2.6), (x + 1.85 * r, y + r * 1.05)],
+           fill=col, width=width)
+
+
+def instagram_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str,
+                    scrolled_off: bool) -> ScreenshotResult:
+    W, H = size
+    u = W / 360
+    th = _THEMES[("ig", theme)]
+    status_h, head_h, nav_h = int(24 * u), int(46 * u), int(48 * u)
+    text_size = int(14 * u)
+    lw = max(1, int(1.6 * u))
+    state: dict = {}
+    c = _Canvas(W, int((W * 1.25 + H * 0.8) * len(posts) + H), th["bg"])
+    y = int(6 * u)
+    for post in posts:
+        d = int(32 * u)
+        _avatar(c, int(12 * u), y + int(6 * u), d, post.page, rng)
+        c.text(12 * u + d + 10 * u, y + 27 * u, post.page, int(13.5 * u), th["text"], bold=True)
+        for k in range(3):
+            cx = W - 20 * u + (k - 1) * 5 * u
+            c.draw.ellipse((cx - 1.6 * u, y + 20 * u, cx + 1.6 * u, y + 23.2 * u), fill=th["text"])
+        y += int(44 * u)
+        y += _paste_photo(c, post, 0, y, W, int(W * 1.25))
+        # Like, comment, share and save, drawn as outlines.
+        iy = y + int(10 * u)
+        _heart(c.draw, 22 * u, iy + 2 * u, 5.5 * u, th["text"], lw)
+        c.draw.ellipse((46 * u, iy, 68 * u, iy + 20 * u), outline=th["text"], width=lw)
+        c.draw.polygon([(84 * u, iy + 2 * u), (104 * u, iy + 10 * u), (84 * u, iy + 18 * u)],
+                       outline=th["text"], width=lw)
+        c.draw.rectangle((W - 28 * u, iy, W - 14 * u, iy + 20 * u), outline=th["text"], width=lw)
+        y += int(48 * u)
+        c.text(12 * u, y, f"{post.likes * 4:,} likes", int(13.5 * u), th["text"], bold=True,
+               record=False)
+        y += int(8 * u)
+        rtl = post.advert.language in RTL_LANGUAGES
+        c.text(12 * u, y + int(18 * u), post.page, int(13.5 * u), th["text"], bold=True)
+        y += int(18 * u)
+        lines, wrapped, rtl_num = _wrapped(post.advert, W - 24 * u, text_size)
+        state.setdefault("wrapped", []).extend(wrapped)
+        state["rtl_num"] = state.get("rtl_num", False) or rtl_num
+        lh = int(text_size * 1.33)
+        for ln in lines:
+            y += lh
+            if rtl:
+                c.text(0, y, ln, text_size, th["text"], rtl=True, right=W - 12 * u)
+            else:
+                c.text(12 * u, y, ln, text_size, th["text"])
+        y += int(24 * u)
+        c.text(12 * u, y, f"View all {post.likes // 9 + 2} comments", int(13 * u), th["sub"],
+               record=False)
+        y += int(20 * u)
+        c.text(12 * u, y, post.posted + " ago" if post.posted[0].isdigit() else post.posted,
+               int(11 * u), th["sub"], record=False)
+        y += int(22 * u)
+    view_h = H - status_h - head_h - nav_h
+    offset = 0
+    if scrolled_off and c.photos:
+        _, (_, py0, _, py1) = c.photos[0]
+        offset = int(py0 + (py1 - py0) * rng.uniform(0.25, 0.6))
+    elif len(posts) > 1:
+        offset = int(c.photos[0][1][1] * rng.uniform(0.3, 1.0))
+    offset = max(0, min(offset, c.img.height - view_h))
+    screen = Image.new("RGB", (W, H), th["bg"])
+    screen.paste(c.img.crop((0, offset, W, offset + view_h)), (0, status_h + head_h))
+    dr = ImageDraw.Draw(screen)
+    ui = _status_bar(dr, W, status_h, u, clock, th["text"], th["bar"])
+    dr.rectangle((0, status_h, W, status_h + head_h), fill=th["bar"])
+    fonts.draw_line(dr, 14 * u, status_h + head_h * 0.7, "Instagram", int(24 * u), th["text"],
+                    bold=True)
+    _heart(dr, W - 66 * u, status_h + 14 * u, 5.5 * u, th["text"], lw)
+    dr.polygon([(W - 34 * u, status_h + 14 * u), (W - 14 * u, status_h + 22 * u),
+                (W - 34 * u, status_h + 30 * u)], outline=th["text"], width=lw)
+    dr.line([(0, status_h + head_h - 1), (W, status_h + head_h - 1)], fill=th["line"], width=1)
+    dr.rectangle((0, H - nav_h, W, H), fill=th["bar"])
+    dr.line([(0, H - nav_h), (W, H - nav_h)], fill=th["line"], width=1)
+    for k in range(5):
+        cx = W * (k * 2 + 1) / 10
+        dr.rounded_rectangle((cx - 10 * u, H - nav_h + 13 * u, cx + 10 * u, H - nav_h + 33 * u),
+                             radius=5 * u, outline=th["text"], width=lw)
+    placed, lines, cut = _viewport(c, offset, view_h, status_h + head_h)
+    return _result(screen, placed, lines, ui + ["Instagram"], state, posts, scrolled_off,
+                   "phone", cut=cut)
+
+
 def _result(screen, placed, lines, ui, state, posts, scrolled_off, device, tiny=False, cut=()):
     strata = [f"{device}_screenshot"]
     if scrolled_off or any(p.visible_fraction < 0.999 for p in placed):
@@ -458,4 +559,5 @@ def _result(screen, placed, lines, ui, state, posts, scrolled_off, device, tiny=
     return ScreenshotResult(screen, placed, lines, ui, strata, wrapped, list(cut))
 
 
-RENDERERS = {"fb_phone": fb_phone, "fb_desktop": fb_desktop, "telegram_phone": telegram_phone}
+RENDERERS = {"fb_phone": fb_phone, "fb_desktop": fb_desktop, "telegram_phone": telegram_phone,
+             "instagram_phone": instagram_phone}

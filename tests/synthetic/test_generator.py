@@ -251,3 +251,28 @@ def test_cut_numbers_are_kept_apart_from_shown_ones(truth):
         shown = {p["e164"] for p in f["phones"]}
         assert not shown & {p["e164"] for p in f["cut_phones"]}
         assert not set(f["text"]) & set(f["cut_text"])
+
+
+def test_instagram_layout_on_request_is_held_out(tmp_path):
+    out = tmp_path / "ig"
+    generate(out, 24, seed=3, workers=1, exports=False, families=["instagram_phone"])
+    truth = json.loads((out / "truth.json").read_text(encoding="utf-8"))
+    shots = [f for f in truth["files"] if f["kind"] == "screenshot"]
+    assert shots and truth["held_out_families"] == ["instagram_phone"]
+    shown = 0
+    for f in shots:
+        assert f["layout"] == "instagram_phone" and f["held_out"] and "held_out" in f["strata"]
+        with Image.open(out / f["path"]) as im:
+            im.load()
+            assert list(im.size) == f["size"]
+        joined = " ".join(f["text"])
+        for ph in f["phones"]:
+            if ph["e164"] not in f["wrapped_phones"]:
+                assert ph["shown"] in joined
+            shown += 1
+    assert shown >= len(shots) // 2
+
+
+def test_unknown_family_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match="Families must be"):
+        generate(tmp_path / "x", 10, seed=1, families=["myspace_phone"])
