@@ -234,6 +234,27 @@ def _viewport(c: _Canvas, offset: int, view_h: int, top: int
     return placed, lines, cut
 
 
+def _feed_offset(c: _Canvas, posts: list[Post], rng: random.Random, scrolled_off: bool,
+                 view_h: int) -> int:
+    """Where a feed read from its top is cut: partway into the first photo when it is
+    scrolled off, partway to it in a feed of two posts, else at the top."""
+    offset = 0
+    if scrolled_off and c.photos:
+        _, (_, py0, _, py1) = c.photos[0]
+        offset = int(py0 + (py1 - py0) * rng.uniform(0.25, 0.6))
+    elif len(posts) > 1:
+        offset = int(c.photos[0][1][1] * rng.uniform(0.3, 1.0))
+    return max(0, min(offset, c.img.height - view_h))
+
+
+def _screen(c: _Canvas, offset: int, view_h: int, size, top: int, bg) -> Image.Image:
+    """The screen with the feed's view from ``offset`` pasted below its top bars."""
+    W, H = size
+    screen = Image.new("RGB", (W, H), bg)
+    screen.paste(c.img.crop((0, offset, W, offset + view_h)), (0, top))
+    return screen
+
+
 def fb_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str,
              scrolled_off: bool) -> ScreenshotResult:
     W, H = size
@@ -256,15 +277,8 @@ def fb_phone(posts: list[Post], rng: random.Random, size, theme: str, clock: str
         c.photos += [(p, [b[0], b[1] + top, b[2], b[3] + top]) for p, b in card.photos]
         c.lines += [(t, by + top, sz) for t, by, sz in card.lines]
         y = top + end + int(8 * u)
-    offset = 0
-    if scrolled_off and c.photos:
-        _, (_, py0, _, py1) = c.photos[0]
-        offset = int(py0 + (py1 - py0) * rng.uniform(0.25, 0.6))
-    elif len(posts) > 1:
-        offset = int(c.photos[0][1][1] * rng.uniform(0.3, 1.0))
-    offset = max(0, min(offset, c.img.height - view_h))
-    screen = Image.new("RGB", (W, H), th["bg"])
-    screen.paste(c.img.crop((0, offset, W, offset + view_h)), (0, status_h + app_h))
+    offset = _feed_offset(c, posts, rng, scrolled_off, view_h)
+    screen = _screen(c, offset, view_h, size, status_h + app_h, th["bg"])
     d = ImageDraw.Draw(screen)
     ui = _status_bar(d, W, status_h, u, clock, th["text"], th["bar"])
     d.rectangle((0, status_h, W, status_h + app_h), fill=th["bar"])
@@ -510,15 +524,8 @@ def instagram_phone(posts: list[Post], rng: random.Random, size, theme: str, clo
                int(11 * u), th["sub"], record=False)
         y += int(22 * u)
     view_h = H - status_h - head_h - nav_h
-    offset = 0
-    if scrolled_off and c.photos:
-        _, (_, py0, _, py1) = c.photos[0]
-        offset = int(py0 + (py1 - py0) * rng.uniform(0.25, 0.6))
-    elif len(posts) > 1:
-        offset = int(c.photos[0][1][1] * rng.uniform(0.3, 1.0))
-    offset = max(0, min(offset, c.img.height - view_h))
-    screen = Image.new("RGB", (W, H), th["bg"])
-    screen.paste(c.img.crop((0, offset, W, offset + view_h)), (0, status_h + head_h))
+    offset = _feed_offset(c, posts, rng, scrolled_off, view_h)
+    screen = _screen(c, offset, view_h, size, status_h + head_h, th["bg"])
     dr = ImageDraw.Draw(screen)
     ui = _status_bar(dr, W, status_h, u, clock, th["text"], th["bar"])
     dr.rectangle((0, status_h, W, status_h + head_h), fill=th["bar"])
