@@ -252,11 +252,14 @@ def report(scores: list[FileScore]) -> str:
     return "\n".join(out)
 
 
-def misses(scores: list[FileScore], truth_by_path: dict[str, dict]) -> list[str]:
+def misses(scores: list[FileScore], truth_by_path: dict[str, dict],
+           tuned_only: bool = False) -> list[str]:
+    """Each file's missed and false numbers; ``tuned_only`` leaves out the held-out layouts,
+    whose misses must stay unseen for them to measure anything."""
     out = []
     for s in scores:
         t, f = set(s.truth_phones), set(s.found_phones)
-        if t == f and not s.error:
+        if (t == f and not s.error) or (tuned_only and truth_by_path[s.path].get("held_out")):
             continue
         shown = {p["e164"]: f"{p['shown']} [{p['style']}/{p.get('digits')}]"
                  for p in truth_by_path[s.path].get("phones", [])}
@@ -279,6 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default="screenshot,repost,export_media")
     ap.add_argument("--ocr-cache", type=Path, help="JSON of OCR results to reuse or write")
     ap.add_argument("--misses", action="store_true", help="list every missed or false number")
+    ap.add_argument("--misses-tuned", action="store_true",
+                    help="list the missed and false numbers of the tuned layouts only (the "
+                         "held-out layouts' stay unseen)")
     ap.add_argument("--per-item", action="store_true",
                     help="score each image's own choice of country, without the case-wide one")
     ap.add_argument("--no-case-mending", action="store_true",
@@ -324,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
                                            f"({wall / len(todo):.2f} s/img)" if todo else
                                            " (OCR from cache)"))
     print(report(scores))
-    if args.misses:
-        print("\n".join(misses(scores, truth_rel)))
+    if args.misses or args.misses_tuned:
+        print("\n".join(misses(scores, truth_rel, tuned_only=not args.misses)))
     return 0
 
 
