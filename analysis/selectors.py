@@ -674,7 +674,7 @@ def find_selectors_in_ocr(
                     and run[0].start < s.span[1] for s in found):
                 # National numbers side by side ("06 50 12 30 11 06 50 12 34 42") that the
                 # plain reading took as one run and found nothing in.
-                _split_run(run, try_tokens, found, known, text, regions)
+                _split_run(run, try_tokens, found, known, text, regions, rest_is_number=True)
         below = [i + 1] if i + 1 < len(lines) else []
         below += [j for j in _lines_below(lines, i) if j not in below]
         for j in below:
@@ -766,16 +766,20 @@ def _wrap_once(tail: list[_Token], head: list[_Token], cuts: list[int], try_toke
 
 
 def _split_run(run: list[_Token], try_tokens, found: list[Selector], known,
-               text: str, regions: Sequence[str]) -> None:
+               text: str, regions: Sequence[str], rest_is_number: bool = False) -> None:
     """Two numbers side by side on one line ("00218 91-2345626 691 234 5846"): the matcher
     takes the groups as one invalid run, or a national number from the middle. The longest
     leading groups that make a valid international number are one number, and the groups
-    after it are read on their own."""
+    after it are read on their own. ``rest_is_number``: the groups after must make one
+    number too (a run of national groups, which a reference number or a date list also is:
+    "01 23 45 67 89 10 11")."""
     if try_tokens(run, False, "numbers side by side"):
         return  # one number after all
     # A national number in one group ("07400123494 312 345 6852") may stand alone first.
     for n in range(len(run) - 1, 0 if _whole_national(run[0].norm) else 1, -1):
-        if _digits(run[:n]) < 8 or not try_tokens(run[:n], False, "numbers side by side"):
+        if _digits(run[:n]) < 8 or (
+                rest_is_number and _rest_number(run[n:], regions) is None) or not try_tokens(
+                run[:n], False, "numbers side by side"):
             continue
         _read_rest(run[n:], found, known, text, regions)
         return
@@ -1064,9 +1068,14 @@ def _short_fixed_line(sel: Selector) -> bool:
     Italian fixed line of seven digits). In OCR text such a number is far more often part of
     a longer one, cut by a line's end or a misread group, than a landline given as the
     contact of an advert."""
-    if _is_international(_normalise(sel.shown)[0]):
+    if _shows_country(sel.shown):  # its country code may trail: "5655 234 1 964+"
         return False
-    num = phonenumbers.parse(sel.value)
+    return all(_short_fixed(value) for value in [sel.value, *sel.alternatives])
+
+
+def _short_fixed(e164: str) -> bool:
+    """``e164`` can only be a fixed line, shorter than its region's mobile numbers."""
+    num = phonenumbers.parse(e164)
     if phonenumbers.number_type(num) != phonenumbers.PhoneNumberType.FIXED_LINE:
         return False
     mobile = phonenumbers.example_number_for_type(

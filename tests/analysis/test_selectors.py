@@ -180,6 +180,14 @@ def test_ocr_short_national_fixed_line_is_taken_for_part_of_a_number():
     # A fixed line as long as the region's mobiles stays too ("06 1234 5678", Rome).
     ocr = ocr_result([["Ufficio", "06", "1234", "5678"]])
     assert phones(find_selectors_in_ocr(ocr, ["IT"])) == ["+390612345678"]
+    # So does one whose country code trails its groups (a right-to-left line in visual
+    # order; Iraq's example fixed line), and one that another hinted region reads as a
+    # number of mobile length (a French fixed line; the Egyptian reading comes first).
+    ocr = ocr_result([["للاتصال", "5655", "234", "1", "964+"]])
+    assert phones(find_selectors_in_ocr(ocr)) == ["+96412345655"]
+    ocr = ocr_result([["Tel", "01", "52", "34", "56", "09"]])
+    (sel,) = find_selectors_in_ocr(ocr)
+    assert "+33152345609" in [sel.value, *sel.alternatives]
 
 
 def test_other_selectors():

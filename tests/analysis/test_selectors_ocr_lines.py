@@ -113,6 +113,12 @@ def test_two_national_numbers_side_by_side():
     assert phones(ocr) == [a, b]
 
 
+def test_a_run_of_national_groups_is_split_only_into_numbers():
+    # A reference or a list of days: the leading groups make a valid Italian number, but
+    # the rest makes none, so these are not two numbers side by side.
+    assert phones(ocr_of([(1, 20, ["Ref", "01", "23", "45", "67", "89", "10", "11"])])) == []
+
+
 def test_a_lone_national_number_is_read_as_it_stands():
     from analysis.selectors import find_selectors_in_ocr
 
