@@ -346,18 +346,30 @@ def _phones_on_screen(posts: list[dict], whole: list[str], cut: list[str]
     only partly there (a group in a line the screen's edge cuts, or the rest of a wrapped
     number off screen)."""
     shown_text = " ".join(whole)
-    groups = set(" ".join(whole + cut).split(" "))
     numbers = [ph for pd in posts for ph in pd["advert"]["phones"]]
     full = [ph for k, ph in enumerate(numbers)
             if ph not in numbers[:k] and ph["shown"] in shown_text]
     seen = {ph["e164"] for ph in full}
     part = []
     for ph in numbers:
-        if ph["e164"] not in seen and any(g in groups for g in ph["shown"].split(" ")
-                                          if _digits(g) >= 2):
+        if ph["e164"] not in seen and any(_partly_in(ph["shown"], line) for line in whole + cut):
             part.append(ph)
             seen.add(ph["e164"])
     return full, part
+
+
+def _partly_in(shown: str, line: str) -> bool:
+    """Some of ``shown`` is on ``line``: all of it, or (a number wraps at its spaces) its
+    first groups ending the line or its last groups starting it, two digits at least."""
+    if shown in line:
+        return True
+    groups = shown.split(" ")
+    for k in range(1, len(groups)):
+        head, tail = " ".join(groups[:k]), " ".join(groups[k:])
+        if (_digits(head) >= 2 and (line == head or line.endswith(" " + head))) or (
+                _digits(tail) >= 2 and (line == tail or line.startswith(tail + " "))):
+            return True
+    return False
 
 
 def _digits(text: str) -> int:

@@ -242,6 +242,8 @@ def test_numbers_partly_on_screen_count_neither_way():
     assert part == [wrapped]
     full, part = _phones_on_screen(posts, ["call +90 555", "000 11 22 or 0555-000-33-44"], [])
     assert full == [wrapped, whole] and part == []
+    # One of a number's groups standing elsewhere on screen ("11 cabins") is no part of it.
+    assert _phones_on_screen(posts, ["11 cabins left"], ["Price 22 euros"]) == ([], [])
 
 
 def test_cut_numbers_are_kept_apart_from_shown_ones(truth):
