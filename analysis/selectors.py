@@ -677,6 +677,7 @@ def find_selectors_in_ocr(
                 _split_run(run, try_tokens, found, known, text, regions, rest_is_number=True)
         below = [i + 1] if i + 1 < len(lines) else []
         below += [j for j in _lines_below(lines, i) if j not in below]
+        paragraph = _paragraph_order(line) if rtl and below else None
         for j in below:
             if _COUNT_LINE.search(" ".join(t.norm for t in lines[j])):
                 continue
@@ -702,7 +703,7 @@ def find_selectors_in_ocr(
                     if rtl:
                         _mend_rtl_wrap(first, second, try_tokens,
                                        first_pass=first is line and second is lines[j],
-                                       paragraph=_paragraph_order(line),
+                                       paragraph=paragraph,
                                        first_again=first is not line,
                                        second_again=second is not lines[j],
                                        read_rest=lambda rest: _read_rest(
@@ -793,8 +794,7 @@ def _trunk(group: str) -> bool:
 
 def _whole_national(group: str) -> bool:
     """A group that is a whole national number with its trunk 0 ("07400123494")."""
-    digits = re.sub(r"\D", "", group)
-    return digits.startswith("0") and not digits.startswith("00") and len(digits) >= 10
+    return _trunk(group) and len(re.sub(r"\D", "", group)) >= 10
 
 
 def _wrap_then_number(tail: list[_Token], head: list[_Token], try_tokens,

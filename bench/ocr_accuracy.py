@@ -297,12 +297,11 @@ def main(argv: list[str] | None = None) -> int:
     truth_path = args.out / "truth.json"
     if not truth_path.exists():
         from synthetic import generate
+        from synthetic.screenshots import FAMILIES
 
         print(f"generating {args.n} files in {args.out} (seed {args.seed})", file=sys.stderr)
-        if args.families:
-            generate(args.out, args.n, args.seed, families=args.families.split(","))
-        else:
-            generate(args.out, args.n, args.seed)
+        generate(args.out, args.n, args.seed,
+                 families=args.families.split(",") if args.families else FAMILIES)
     truth = json.loads(truth_path.read_text(encoding="utf-8"))
     kinds = set(args.kinds.split(","))
     entries = [e for e in truth["files"] if e["kind"] in kinds and e.get("text")]

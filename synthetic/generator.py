@@ -343,8 +343,8 @@ def render_task(task: dict, out_dir: str) -> dict:
 def _phones_on_screen(posts: list[dict], whole: list[str], cut: list[str]
                      ) -> tuple[list[dict], list[dict]]:
     """The posts' numbers wholly on screen (every group in lines wholly shown), and those
-    only partly there (a group in a line the screen's edge cuts, or the rest of a wrapped
-    number off screen)."""
+    only partly there (in a line the screen's edge cuts, or wrapped with its other groups
+    off screen or in a cut line)."""
     shown_text = " ".join(whole)
     numbers = [ph for pd in posts for ph in pd["advert"]["phones"]]
     full = [ph for k, ph in enumerate(numbers)
