@@ -222,7 +222,11 @@ def _find_phones(norm: str, regions: Sequence[str]) -> list[_Phone]:
                   or _CODE_THEN_GROUP.match(norm, m.end())]
     if breaks:
         for f in _match_phones(_broken(norm, breaks), regions):
-            if not any(f[0] < g[1] and g[0] < f[1] for g in found):
+            crossed = [g for g in found if f[0] < g[1] and g[0] < f[1]]
+            # A national reading inside an international number the break let through
+            # ("0 3 0020 10 01234574": the "01234574" of "+20 10 0123 4574") is part of it.
+            if not crossed or (f[4] and all(not g[4] and f[0] <= g[0] and g[1] <= f[1]
+                                            for g in crossed)):
                 found.append(f)
     # The matcher cuts candidates differently per region ("0701234559 0501 23455 91" yields
     # the second number in IT but not in TR), so a national number found in one region is

@@ -164,6 +164,15 @@ def test_a_00_group_ending_reversed_groups_is_no_break():
         "691 234 5634"]
 
 
+def test_a_00_number_after_stray_digits_wins_over_a_national_reading_inside_it():
+    # Stray digits read from the line's other number ("0 3"), then "0020 10 01234574": the
+    # "01234574" at its end is a valid Italian fixed line, which must not hide the whole.
+    eg = e164("EG", "74")
+    text = "للاستفسار " + "0 3 0020 10 01234574".translate(FA)
+    assert [s.value for s in find_selectors(text)] == [eg]
+    assert [s.value for s in find_selectors("Infos 0 3 0020 10 01234574")] == [eg]
+
+
 def test_a_group_starting_00_inside_a_number_does_not_split_it():
     # "0555 001 23 45": no number would be found across the gap, so it stays one number.
     assert [s.value for s in find_selectors("Tel 0555 001 23 45")] == ["+905550012345"]
