@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import phonenumbers
@@ -570,8 +570,12 @@ def find_selectors_in_ocr(
     10"). A line's English re-read adds no rival of a number the first pass read surely with
     its country code on the same digits ("0039 312 345 6726" re-read "0039 312 3455726").
 
-    A mended number must use every group, be valid, and begin with "+", "00", or a trunk "0"
-    followed by at least nine more digits; or, when it has none of these (an Italian "312" /
+    A "+" glued to its country code that came back as a "4" ("490-501-234-54-65") is read as
+    the "+" where the groups then make a number of one of the hinted regions.
+
+    A mended number must use every group, end with a group of two or more digits ("70 34 12
+    50 6" after "00212" is read the other way), be valid, and begin with "+", "00", or a
+    trunk "0" followed by at least nine more digits; or, when it has none of these (an Italian "312" /
     "345 6852"), be one of ``confirmed``: the numbers the case shows in international form
     (``seen_in_international_form``), since a year or a price mends to a valid number too.
     """
@@ -615,6 +619,10 @@ def find_selectors_in_ocr(
             parts = ["+" + p[:-1] if p.endswith("+") and "+" not in p[:-1] else p
                      for p in parts]
         candidate = " ".join(parts)
+        if len(parts) > 1 and len(re.sub(r"\D", "", parts[-1])) == 1:
+            # No one ends a number with a one-digit group: "70 34 12 50 6" after "00212" is
+            # "6 50 12 34 70" in the other order, and both are valid Moroccan mobiles.
+            return False
         if any(_token_script(t, text) is None for t in tokens):
             # A group mixing Latin and Eastern digits ("۰.۹1۲") is a misread: mended with
             # its neighbours it makes another valid number, not the one written.
@@ -653,6 +661,23 @@ def find_selectors_in_ocr(
         ))
         return True
 
+    for line in lines:
+        for k, t in enumerate(line):
+            if not _PLUS_AS_FOUR.match(t.norm):
+                continue
+            run = [t]
+            for other in line[k + 1:]:
+                if not _GROUP.match(other.norm):
+                    break
+                run.append(other)
+            # Tesseract reads a "+" glued to its country code as a "4" ("490-501-234-54-65"):
+            # read so, the digits make no number; with the "+", the groups must make one.
+            # Only in a country of the case's routes: the last group of a right-to-left line in
+            # visual order starts with a "4" as often ("4640 123 70 0093" made a New Zealand
+            # number).
+            plus = [replace(t, norm="+" + t.norm[1:]), *run[1:]]
+            if _region_of(" ".join(p.norm for p in plus)) in regions:
+                try_tokens(run, reverse=False, note=PLUS_AS_FOUR_NOTE, ordered=plus)
     alts = _second_readings(ocr, lines)
     for i, line in enumerate(lines):
         line_text = " ".join(t.norm for t in line)
@@ -1048,6 +1073,9 @@ def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
 
 
 # The note of a mended number that only the case's other numbers let stand.
+PLUS_AS_FOUR_NOTE = "read with a '+' where the image reading has a '4' before the country code"
+# A digit group starting "4" glued to two or more digits: where a "+" may have been read.
+_PLUS_AS_FOUR = re.compile(r"^4\d{2}")
 CONFIRMED_NOTE = "mended because the case shows this number with its country code"
 
 # Word confidence below which a reading is a guess; Tesseract gives sure words 85-96.
@@ -1207,6 +1235,14 @@ def _national_within(sel: Selector, span: tuple[int, int], n_digits: int) -> boo
     digits = re.sub(r"\D", "", _normalise(sel.shown)[0])
     return (span[0] <= sel.span[0] and sel.span[1] <= span[1] and "+" not in sel.shown
             and not digits.startswith("00") and not sel.note and len(digits) < n_digits)
+
+
+def _region_of(candidate: str) -> str | None:
+    """The region of an international number as written, or None when it is none."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(candidate, None))
+    except phonenumbers.NumberParseException:
+        return None
 
 
 def _dialable_start(candidate: str) -> bool:

@@ -112,3 +112,14 @@ def test_a_wrapped_number_after_a_whole_one_read_again():
     ocr = ocr_result([["اطلاعات", "234", "791", "964+", f"{af[1:]}+"], ["5692"]])
     ocr = with_second_reading(ocr, 1, f"{af} +964 791 234 slevbl")
     assert phones(ocr) == sorted([iq, af])
+
+
+def test_a_wrap_read_with_a_one_digit_last_group_is_taken_in_the_other_order():
+    MA70 = e164("MA", "70")  # +212650123470: "00212 6 50 12 34 70"
+    # The first pass gives the second line's groups reversed ("70 34 12 50 6"); read as they
+    # stand after "00212" they make +212 703 41 25 06, a valid Moroccan mobile too. No one
+    # ends a number with a one-digit group, so the other order is the number.
+    groups = ["6", MA70[5:7], MA70[7:9], MA70[9:11], MA70[11:]]
+    ocr = ocr_result([["قبطان", "خبرة.", "اتصل", f"00{MA70[1:4]}"], groups[::-1]])
+    assert phones(ocr) == [MA70]
+    assert phones(with_second_reading(ocr, 2, " ".join(groups))) == [MA70]

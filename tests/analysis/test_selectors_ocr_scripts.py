@@ -12,6 +12,7 @@ from analysis.selectors import ONE_DIGIT_NOTE, find_selectors_in_ocr
 from tests.analysis.ocr_fixtures import (
     e164,
     ocr_of,
+    ocr_result,
     phones,
     with_digit_doubts,
     with_second_reading,
@@ -122,3 +123,18 @@ def test_doubt_marks_on_latin_digits_are_not_taken():
     nat = "0" + TR[3:]
     ocr = ocr_of([(1, 20, ["Contact", nat[:4], nat[4:7], nat[7:9], nat[9:]])])
     assert phones(_marked(ocr, nat[4:7])) == [TR]
+
+
+def test_a_plus_read_as_a_four_is_read_as_the_plus():
+    # "+90-501-234-54-65" read "490-501-234-54-65": no number as read, a Turkish mobile with
+    # its "+".
+    tr = e164("TR", "65")
+    (sel,) = [s for s in find_selectors_in_ocr(ocr_result([["4" + "-".join(
+        [tr[1:3], tr[3:6], tr[6:9], tr[9:11], tr[11:]])]])) if s.kind == "phone"]
+    assert sel.value == tr
+    assert "'+'" in sel.note
+    # Only where the country is one of the case's: the last group of a right-to-left line in
+    # visual order ("4640 70123 0093", a space lost) starts with a "4" as often, and "+640
+    # 70123 0093" is a New Zealand number, no route's; read in reverse it is the Afghan one.
+    af = e164("AF", "4640")  # +93701234640
+    assert phones(ocr_result([["سفر", "تماس", af[8:], af[3:8], "00" + af[1:3]]])) == [af]
