@@ -43,7 +43,7 @@ from .worker import analyse_media_batch, init_worker, spawn_context
 
 HASH_ENGINE = ("tideline-hash 7 (pHash 64 + PDQ 256 on 64x64 area means of pixel-area copies, regions"
                " and stacked blocks, 23 photo windows as DCTs of area-weighted windows)")
-SELECTOR_ENGINE = "tideline-selectors 21"
+SELECTOR_ENGINE = "tideline-selectors 22"
 OCR_TIMEOUT = 90.0
 WRITE_EVERY = 25
 # Seconds between saves of the posts cache while images are analysed: a killed run loses at most

@@ -1076,6 +1076,9 @@ def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
 PLUS_AS_FOUR_NOTE = "read with a '+' where the image reading has a '4' before the country code"
 # A digit group starting "4" glued to two or more digits: where a "+" may have been read.
 _PLUS_AS_FOUR = re.compile(r"^4\d{2}")
+# A "#" or "*" before six or more digits: a "+" the English model misread, where the digits
+# then make a number of one of the case's regions.
+_MISREAD_PLUS = re.compile(r"(?<!\S)[#*](\d{6}[\d .\-]*\d)")
 CONFIRMED_NOTE = "mended because the case shows this number with its country code"
 
 # Word confidence below which a reading is a guess; Tesseract gives sure words 85-96.
@@ -1425,13 +1428,18 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
     took from the same line and the second does not confirm. The second reading is one
     Latin model on one line, far steadier on digits than five models on the page; national
     numbers (no "+" or "00") are the readings a lost or swapped group turns into another
-    valid number (an Italian or Spanish fixed line), so only those give way."""
+    valid number (an Italian or Spanish fixed line), so only those give way, and not where
+    the second reading shows their groups word for word (``_read_alike``). A "#" or "*"
+    the English model read for a "+" is taken as the "+" where the number is a route's."""
     alts = _second_readings(ocr, lines)
     for i, readings in alts.items():
         line_box = _line_box(lines[i])
         first_digits = _digits_beside_prices(" ".join(t.norm for t in lines[i]), regions)
         for tokens in readings:
-            text = " ".join(t.raw or t.norm for t in tokens)
+            # The English model reads a "+" as "#" or "*" now and then ("#218912345675").
+            text = _MISREAD_PLUS.sub(
+                lambda m: "+" + m.group(1) if _region_of("+" + m.group(1)) in regions
+                else m.group(), " ".join(t.raw or t.norm for t in tokens))
             second = [s for s in find_selectors(text, "ocr", regions)
                       if s.kind in ("phone", "whatsapp")]
             if not second:
@@ -1443,7 +1451,8 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                         and not s.note and _NATIONAL_ONLY.match(s.shown)
                         and (eastern or not _EASTERN_DIGIT.search(s.shown))
                         and not re.sub(r"\D", "", _normalise(s.shown)[0]).startswith("00")
-                        and all(_overlap_y(b, line_box) >= 0.5 for b in s.boxes)):
+                        and all(_overlap_y(b, line_box) >= 0.5 for b in s.boxes)
+                        and not _read_alike(s, text, second)):
                     found.remove(s)
             have = {s.value for s in found if s.kind in ("phone", "whatsapp")}
             for s in second:
@@ -1476,6 +1485,21 @@ def _reconcile(found: list[Selector], ocr: OcrResult, lines: list[list[_Token]],
                     s.note = f"{s.note}; {ONE_DIGIT_NOTE}"
                 found.append(s)
                 have.add(s.value)
+
+
+def _read_alike(sel: Selector, reading: str, numbers: list[Selector]) -> bool:
+    """A line's second reading shows the groups of ``sel`` (a first-pass national number)
+    word for word, and none of the numbers it gives (``numbers``) takes them in: it confirms
+    ``sel`` though it found no number there ("wa.me/3361 2345299 06 50 12 34 73": the link
+    split, its last digits run into the national number's groups)."""
+    groups = _normalise(sel.shown)[0].split()
+    words = [(m.start(), m.end(), _normalise(m.group())[0]) for m in re.finditer(r"\S+", reading)]
+    n = len(groups)
+    for k in range(len(words) - n + 1):
+        if [w[2] for w in words[k:k + n]] == groups:
+            start, end = words[k][0], words[k + n - 1][1]
+            return not any(o.span[0] < end and start < o.span[1] for o in numbers)
+    return False
 
 
 def _digit_count(text: str) -> int:

@@ -85,3 +85,27 @@ def test_reread_with_another_digit_count_is_not_lined_up():
     nat = IT[3:]
     found = phones(with_second_reading(_intl_line(), 1, "5 " + _misread(nat)))
     assert IT in found and len(found) == 2
+
+
+def test_a_reread_showing_a_national_number_word_for_word_keeps_it():
+    # The re-read split the link ("wa.me/3361 2345299") and its digits ran into the national
+    # number's groups, so it found no number there; its words still show the number.
+    fr = e164("FR", "73")  # +33612345673, national "06 12 34 56 73"
+    groups = ["0" + fr[3], fr[4:6], fr[6:8], fr[8:10], fr[10:]]
+    link = f"wa.me/{e164('FR', '99')[1:]}"
+    ocr = ocr_of([(1, 20, ["Infos", link, *groups])])
+    reread = f"Infos {link[:10]} {link[10:]} {' '.join(groups)}"
+    assert any(p.endswith(fr[4:]) for p in phones(with_second_reading(ocr, 1, reread)))
+    # A re-read that reads another number over the same groups still overrules them.
+    other = f"Infos {link} {' '.join(groups[:-1])}"
+    assert not any(p.endswith(fr[4:]) for p in phones(with_second_reading(
+        ocr_of([(1, 20, ["Infos", link, *groups])]), 1, other + " 7")))
+
+
+def test_a_plus_reread_as_a_hash_is_a_plus():
+    # "+218912345675" re-read "#218912345675" after a number the first pass read whole.
+    tr, ly = e164("TR", "54"), e164("LY", "75")
+    tr_groups = [tr[:3], tr[3:6], tr[6:9], tr[9:11], tr[11:]]
+    ocr = ocr_of([(1, 20, ["Info", *tr_groups, "+", ly[-2:]])])
+    assert phones(with_second_reading(ocr, 1, f"Info {' '.join(tr_groups)} #{ly[1:]}")) == \
+        sorted([tr, ly])
