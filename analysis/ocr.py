@@ -64,7 +64,7 @@ TESSERACT_CMD = "tesseract"
 BATCH_FOLDER_PREFIX = "ocr-batch-"
 # Bumped whenever preprocessing or the second readings change what ocr_image returns, so an
 # `analyse` reads images again (as a new version) instead of keeping results of older code.
-RECIPE_VERSION = 10
+RECIPE_VERSION = 11
 
 LANG_NAMES = {
     "eng": "English",
@@ -1056,12 +1056,13 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
     Arabic-Indic and to the Persian digits apart; a piece is given as a ``line_readings``
     entry when in one set, or in both alike, it is one group of 8 to 15 digits starting with
     0 with every digit sure (``_sure_blobs``), it matches the Latin digits worse, and the
-    first pass did not read those digits already. Rows of short groups are not read: at 10 px
-    a space is as narrow as the gap around a zero's dot, and groups read right to left after
-    a lost space come out in another order, making another number. Groups parted by a dash
-    are read ("٠٩١-٢٣٤٥٧٢٥"): a dash is ink the reading sees, not a gap it may lose, and the
-    bidirectional algorithm says which order the groups stand in (``_dashed_groups``); the
-    piece must still hold 8 to 15 digits in all, starting with 0."""
+    first pass did not read those digits already. A row of short groups is read only where
+    every space between them is wider than any gap inside one (``_short_groups_row``): at
+    10 px a space can be as narrow as the gap around a zero's dot, and groups read right to
+    left after a lost space come out in another order, making another number. Groups parted
+    by a dash are read ("٠٩١-٢٣٤٥٧٢٥"): a dash is ink the reading sees, not a gap it may
+    lose, and the bidirectional algorithm says which order the groups stand in
+    (``_dashed_groups``); the piece must still hold 8 to 15 digits in all, starting with 0."""
     lines = _words_by_line(result)
     boxes = [_union(words) for words in lines]
     out = []
@@ -1071,7 +1072,9 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
         below_text = " ".join(w.text for w in lines[below]) if below is not None else ""
         first = "".join(EASTERN_DIGITS.get(ch, ch) for ch in below_text if ch.isdigit())
         _, report = _after_contact_box(boxes, i, below)
-        for piece in _row_segments(prepared, scale, boxes[i]):
+        pieces = _row_segments(prepared, scale, boxes[i])
+        taken = len(out)
+        for piece in pieces:
             crop = prepared.crop(piece)
             # Each digit set alone (Persian "۴" and Arabic-Indic "٣" are rivals when both are
             # matched at once); the first pass does not tell which set the row is in (it gave
@@ -1099,7 +1102,62 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
             base = 0x06F0 if system == "persian" else 0x0660
             out.append({"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
                         "box": report, "first_pass": below_text})
+        if len(out) == taken:
+            out += _short_groups_row(prepared, pieces, report, below_text, persian, first)
     return out
+
+
+def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, int]],
+                      report: list[int], below_text: str, persian: bool, first: str
+                      ) -> list[dict]:
+    """A row of short Eastern groups below a contact word ("٠٧٩١ ٢٣٤ ٥٦٢٤", which the first
+    pass read "01171 7374 VAN"), read piece by piece from the row's right, where a right-to-
+    left row starts, while each piece is one group with every digit sure (``_sure_blobs``)
+    that matches the Latin digits worse. Taken when two or more groups make 9 to 15 digits
+    starting with 0, in one digit set alone or in both alike, and every gap between the
+    groups is wider than every gap inside one: then no space was lost or made between them
+    (a lost one reorders the groups, the worry that keeps ``_below_contact_shape_readings``
+    to one group)."""
+    by_right = sorted(pieces, key=lambda p: -p[2])
+    sure: dict[str, list[str]] = {}
+    for system in ("arabic_indic", "persian"):
+        groups: list[str] = []
+        for piece in by_right:
+            crop = prepared.crop(piece)
+            read = match_digit_shapes(crop, split=True, system=system)
+            if read is None or " " in read.text or not _sure_blobs(read):
+                break
+            latin = match_digit_shapes(crop, latin=True)
+            if latin is not None and latin.worst <= read.worst:
+                break
+            groups.append(read.text)
+        digits = "".join(groups)
+        if len(groups) >= 2 and digits.startswith("0") and (
+                _BELOW_MIN_DIGITS < len(digits) <= _BELOW_MAX_DIGITS):
+            sure[system] = groups
+    if len({" ".join(g) for g in sure.values()}) != 1:
+        return []
+    system = next(iter(sure)) if len(sure) == 1 else ("persian" if persian else "arabic_indic")
+    groups = sure[system]
+    used = by_right[:len(groups)]
+    between = min(used[k][0] - used[k + 1][2] for k in range(len(used) - 1))
+    if between <= max(_widest_gap(prepared, p) for p in used) or "".join(groups) in first:
+        return []
+    base = 0x06F0 if system == "persian" else 0x0660
+    return [{"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
+             "box": report, "first_pass": below_text}]
+
+
+def _widest_gap(prepared: Image.Image, piece: tuple[int, int, int, int]) -> int:
+    """The widest run of ink-free columns inside ``piece`` of the prepared image."""
+    arr = np.asarray(prepared.crop(piece).convert("L"))
+    if arr.size == 0 or arr.min() == arr.max():
+        return 0
+    ink = arr <= _otsu_threshold(arr)
+    if ink.mean() > 0.5:
+        ink = ~ink
+    runs = _ink_runs(ink.any(axis=0))
+    return max((b[0] - a[1] for a, b in zip(runs, runs[1:], strict=False)), default=0)
 
 
 def _dashed_groups(text: str, system: str) -> list[str]:

@@ -54,9 +54,29 @@ def test_digit_set_comes_from_the_shapes_not_from_the_first_pass():
     assert [r["text"] for r in readings] == [EGYPT]
 
 
+def test_row_of_short_groups_is_read_from_its_right():
+    # "۰۷۹۱ ۲۳۴ ۵۶۶۹" stands right to left on the row, each group's digits left to right.
+    img, result = line_and_row(PERSIAN_LINE, ["۰۷۹۱", "۲۳۴", "۵۶۶۹"], ["POAT", "YY", "0"])
+    readings = ocr._below_contact_shape_readings(img, 1.0, result)
+    assert [r["text"] for r in readings] == ["۰۷۹۱ ۲۳۴ ۵۶۶۹"]
+    assert readings[0]["first_pass"] == "POAT YY 0"
+
+
+def test_short_groups_no_farther_apart_than_their_own_digits_give_nothing():
+    # Where the space between groups is no wider than a gap inside one, a space may have been
+    # lost or made, and the groups would come out in another order.
+    img, result = line_and_row(PERSIAN_LINE, ["۰۷۹۱", "۲۳۴", "۵۶۶۹"])
+    pieces = sorted(ocr._row_segments(img, 1.0, ocr._union(result.words)))
+    assert len(pieces) == 3
+    assert ocr._short_groups_row(img, pieces, [0, 0, 1, 1], "", True, "") != []
+    touching = [(a[0], a[1], b[0], a[3]) for a, b in zip(pieces, pieces[1:], strict=False)]
+    touching.append(pieces[-1])
+    assert ocr._short_groups_row(img, touching, [0, 0, 1, 1], "", True, "") == []
+
+
 @pytest.mark.parametrize("row", [
-    ["۰۷۹۱", "۲۳۴", "۵۶۶۹"],  # short groups: a lost space would put them out of order
     ["۷۹۱۲۳۴۵۶۶۹"],  # no trunk 0: maybe the last group of a number first
+    ["۲۳۴", "۵۶۶۹", "۰۷۹۱"],  # short groups whose first from the right has no trunk 0
     ["سلام", "دوستان"],  # words
 ])
 def test_rows_that_give_nothing(row):
