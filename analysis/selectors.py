@@ -575,9 +575,10 @@ def find_selectors_in_ocr(
 
     A mended number must use every group, end with a group of two or more digits ("70 34 12
     50 6" after "00212" is read the other way), be valid, and begin with "+", "00", or a
-    trunk "0" followed by at least nine more digits; or, when it has none of these (an Italian "312" /
-    "345 6852"), be one of ``confirmed``: the numbers the case shows in international form
-    (``seen_in_international_form``), since a year or a price mends to a valid number too.
+    trunk "0" followed by at least nine more digits; or, when it has none of these (an
+    Italian "312" / "345 6852"), be one of ``confirmed``: the numbers the case shows in
+    international form (``seen_in_international_form``), since a year or a price mends to a
+    valid number too.
     """
     regions = _check_regions(region_hints)
     lines, text = _ocr_lines(ocr)
@@ -1072,13 +1073,14 @@ def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
             sel.value = best
 
 
-# The note of a mended number that only the case's other numbers let stand.
+# The note of a number read with a "+" where Tesseract read a "4".
 PLUS_AS_FOUR_NOTE = "read with a '+' where the image reading has a '4' before the country code"
 # A digit group starting "4" glued to two or more digits: where a "+" may have been read.
 _PLUS_AS_FOUR = re.compile(r"^4\d{2}")
 # A "#" or "*" before six or more digits: a "+" the English model misread, where the digits
 # then make a number of one of the case's regions.
 _MISREAD_PLUS = re.compile(r"(?<!\S)[#*](\d{6}[\d .\-]*\d)")
+# The note of a mended number that only the case's other numbers let stand.
 CONFIRMED_NOTE = "mended because the case shows this number with its country code"
 
 # Word confidence below which a reading is a guess; Tesseract gives sure words 85-96.
