@@ -1118,6 +1118,8 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
     groups is wider than every gap inside one: then no space was lost or made between them
     (a lost one reorders the groups, the worry that keeps ``_below_contact_shape_readings``
     to one group)."""
+    if len(pieces) < 2:
+        return []
     by_right = sorted(pieces, key=lambda p: -p[2])
     sure: dict[str, list[str]] = {}
     for system in ("arabic_indic", "persian"):
