@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import phonenumbers
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 
@@ -1114,10 +1115,12 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
     pass read "01171 7374 VAN"), read piece by piece from the row's right, where a right-to-
     left row starts, while each piece is one group with every digit sure (``_sure_blobs``)
     that matches the Latin digits worse. Taken when two or more groups make 9 to 15 digits
-    starting with 0, in one digit set alone or in both alike, and every gap between the
-    groups is wider than every gap inside one: then no space was lost or made between them
-    (a lost one reorders the groups, the worry that keeps ``_below_contact_shape_readings``
-    to one group)."""
+    starting with 0, in one digit set alone or in both alike, and the groups are the ones a
+    valid number is written in (``_written_grouping``). A space lost between two groups
+    joins them into one piece with their digits in screen order, which reorders the number
+    (the worry that kept ``_below_contact_shape_readings`` to one group); the piece cut
+    cannot tell, since it cuts where a space is wide, but the grouping then no longer is
+    the number's own."""
     if len(pieces) < 2:
         return []
     by_right = sorted(pieces, key=lambda p: -p[2])
@@ -1141,25 +1144,38 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
         return []
     system = next(iter(sure)) if len(sure) == 1 else ("persian" if persian else "arabic_indic")
     groups = sure[system]
-    used = by_right[:len(groups)]
-    between = min(used[k][0] - used[k + 1][2] for k in range(len(used) - 1))
-    if between <= max(_widest_gap(prepared, p) for p in used) or "".join(groups) in first:
+    if not _written_grouping(groups) or "".join(groups) in first:
         return []
     base = 0x06F0 if system == "persian" else 0x0660
     return [{"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
              "box": report, "first_pass": below_text}]
 
 
-def _widest_gap(prepared: Image.Image, piece: tuple[int, int, int, int]) -> int:
-    """The widest run of ink-free columns inside ``piece`` of the prepared image."""
-    arr = np.asarray(prepared.crop(piece).convert("L"))
-    if arr.size == 0 or arr.min() == arr.max():
-        return 0
-    ink = arr <= _otsu_threshold(arr)
-    if ink.mean() > 0.5:
-        ink = ~ink
-    runs = _ink_runs(ink.any(axis=0))
-    return max((b[0] - a[1] for a, b in zip(runs, runs[1:], strict=False)), default=0)
+def _written_grouping(groups: list[str]) -> bool:
+    """``groups`` (ASCII digits) are how phonenumbers writes a valid number of one of the
+    route regions: national format ("0791 234 5624") after a trunk 0, international after
+    "00" ("0090 501 234 57 33": "+90 501 234 57 33")."""
+    from .selectors import DEFAULT_REGIONS  # the selector finder imports this module
+
+    digits = "".join(groups)
+    if digits.startswith("00"):
+        tries = [("+" + digits[2:], None, phonenumbers.PhoneNumberFormat.INTERNATIONAL)]
+    else:
+        tries = [(digits, region, phonenumbers.PhoneNumberFormat.NATIONAL)
+                 for region in DEFAULT_REGIONS]
+    for text, region, style in tries:
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if not phonenumbers.is_valid_number(number):
+            continue
+        written = re.findall(r"\d+", phonenumbers.format_number(number, style))
+        if style == phonenumbers.PhoneNumberFormat.INTERNATIONAL:
+            written[0] = "00" + written[0]
+        if written == groups:
+            return True
+    return False
 
 
 def _dashed_groups(text: str, system: str) -> list[str]:

@@ -571,7 +571,8 @@ def find_selectors_in_ocr(
     its country code on the same digits ("0039 312 345 6726" re-read "0039 312 3455726").
 
     A "+" glued to its country code that came back as a "4" ("490-501-234-54-65") is read as
-    the "+" where the groups then make a number of one of the hinted regions.
+    the "+" where the word (its digits, or groups joined by dots or dashes) then makes a
+    number of one of the hinted regions.
 
     A mended number must use every group, end with a group of two or more digits ("70 34 12
     50 6" after "00212" is read the other way), be valid, and begin with "+", "00", or a
@@ -662,23 +663,16 @@ def find_selectors_in_ocr(
         ))
         return True
 
-    for line in lines:
-        for k, t in enumerate(line):
-            if not _PLUS_AS_FOUR.match(t.norm):
-                continue
-            run = [t]
-            for other in line[k + 1:]:
-                if not _GROUP.match(other.norm):
-                    break
-                run.append(other)
-            # Tesseract reads a "+" glued to its country code as a "4" ("490-501-234-54-65"):
-            # read so, the digits make no number; with the "+", the groups must make one.
-            # Only in a country of the case's routes: the last group of a right-to-left line in
-            # visual order starts with a "4" as often ("4640 123 70 0093" made a New Zealand
-            # number).
-            plus = [replace(t, norm="+" + t.norm[1:]), *run[1:]]
-            if _region_of(" ".join(p.norm for p in plus)) in regions:
-                try_tokens(run, reverse=False, note=PLUS_AS_FOUR_NOTE, ordered=plus)
+    for t in all_tokens:
+        # Tesseract reads a "+" glued to its country code as a "4" ("490-501-234-54-65"):
+        # read so, the digits make no number; with the "+", they must make one of a country
+        # of the case's routes. Only one word ("4393123456719", "4212.6.50.12.33.75"):
+        # groups parted by spaces may be a right-to-left line in visual order ("4903 70123
+        # 0093") or a figure before a number ("439 05012345667"), whose "4" is a "4".
+        if _PLUS_AS_FOUR.match(t.norm):
+            plus = replace(t, norm="+" + t.norm[1:])
+            if _region_of(plus.norm) in regions:
+                try_tokens([t], reverse=False, note=PLUS_AS_FOUR_NOTE, ordered=[plus])
     alts = _second_readings(ocr, lines)
     for i, line in enumerate(lines):
         line_text = " ".join(t.norm for t in line)
@@ -1075,8 +1069,9 @@ def _prefer_local_region(found: list[Selector], lines: list[list[_Token]],
 
 # The note of a number read with a "+" where Tesseract read a "4".
 PLUS_AS_FOUR_NOTE = "read with a '+' where the image reading has a '4' before the country code"
-# A digit group starting "4" glued to two or more digits: where a "+" may have been read.
-_PLUS_AS_FOUR = re.compile(r"^4\d{2}")
+# One word of digits, or of digit groups joined by dots or dashes, that starts with "4" and
+# two or more digits: where a "+" may have been read.
+_PLUS_AS_FOUR = re.compile(r"^4\d{2,}(?:[-.]\d+)*$")
 # A "#" or "*" before six or more digits: a "+" the English model misread, where the digits
 # then make a number of one of the case's regions.
 _MISREAD_PLUS = re.compile(r"(?<!\S)[#*](\d{6}[\d .\-]*\d)")

@@ -62,16 +62,39 @@ def test_row_of_short_groups_is_read_from_its_right():
     assert readings[0]["first_pass"] == "POAT YY 0"
 
 
-def test_short_groups_no_farther_apart_than_their_own_digits_give_nothing():
-    # Where the space between groups is no wider than a gap inside one, a space may have been
-    # lost or made, and the groups would come out in another order.
-    img, result = line_and_row(PERSIAN_LINE, ["۰۷۹۱", "۲۳۴", "۵۶۶۹"])
-    pieces = sorted(ocr._row_segments(img, 1.0, ocr._union(result.words)))
-    assert len(pieces) == 3
-    assert ocr._short_groups_row(img, pieces, [0, 0, 1, 1], "", True, "") != []
-    touching = [(a[0], a[1], b[0], a[3]) for a, b in zip(pieces, pieces[1:], strict=False)]
-    touching.append(pieces[-1])
-    assert ocr._short_groups_row(img, touching, [0, 0, 1, 1], "", True, "") == []
+def _row_with_spaces(row: list[str], spaces: list[int]) -> tuple[Image.Image, ocr.OcrResult]:
+    """PERSIAN_LINE, and below it ``row`` drawn right to left with these spaces (px)."""
+    naskh = ImageFont.truetype(str(FONTS / "NotoNaskhArabic-Regular.ttf"), SIZE)
+    img = Image.new("L", (700, 140), 255)
+    draw = ImageDraw.Draw(img)
+    words, x = [], 680
+    for k, text in enumerate(PERSIAN_LINE):
+        box = draw.textbbox((x, 10), text, font=naskh, anchor="ra", direction="rtl")
+        draw.text((x, 10), text, font=naskh, fill=0, anchor="ra", direction="rtl")
+        words.append(ocr.OcrWord(text, 60.0, tuple(int(v) for v in box), 1, 1, 1, k + 1))
+        x = box[0] - SIZE // 2
+    x = 680
+    for k, text in enumerate(row):
+        box = draw.textbbox((x, 61), text, font=naskh, anchor="ra", direction="rtl")
+        draw.text((x, 61), text, font=naskh, fill=0, anchor="ra", direction="rtl")
+        x = box[0] - (spaces[k] if k < len(spaces) else SIZE // 2)
+    return img, ocr.OcrResult(" ".join(PERSIAN_LINE), 60.0, words, "tesseract", "5", {},
+                              "Arabic")
+
+
+def test_short_groups_with_a_space_lost_give_nothing():
+    # "۰۷۹۱ ۲۳۴ ۵۶۶۹" with its second space 2 px wide: "۲۳۴" and "۵۶۶۹" are one piece, in
+    # screen order, and read "۰۷۹۱ ۵۶۶۹۲۳۴", another valid number. Its grouping is no
+    # number's own, so nothing is given.
+    row = ["۰۷۹۱", "۲۳۴", "۵۶۶۹"]
+    img, result = _row_with_spaces(row, [16, 16])
+    assert [r["text"] for r in ocr._below_contact_shape_readings(img, 1.0, result)] == [
+        "۰۷۹۱ ۲۳۴ ۵۶۶۹"]
+    img, result = _row_with_spaces(row, [16, 2])
+    assert ocr._below_contact_shape_readings(img, 1.0, result) == []
+    assert ocr._written_grouping(["0791", "234", "5669"])
+    assert not ocr._written_grouping(["0791", "5669234"])
+    assert ocr._written_grouping(["0090", "501", "234", "57", "33"])
 
 
 @pytest.mark.parametrize("row", [

@@ -133,8 +133,15 @@ def test_a_plus_read_as_a_four_is_read_as_the_plus():
         [tr[1:3], tr[3:6], tr[6:9], tr[9:11], tr[11:]])]])) if s.kind == "phone"]
     assert sel.value == tr
     assert "'+'" in sel.note
-    # Only where the country is one of the case's: the last group of a right-to-left line in
-    # visual order ("4640 70123 0093", a space lost) starts with a "4" as often, and "+640
-    # 70123 0093" is a New Zealand number, no route's; read in reverse it is the Afghan one.
+    # Only in a word whose groups dots or dashes join: groups parted by spaces may be a
+    # right-to-left line in visual order ("4640 70123 0093", a space lost, read with a "+"
+    # would be a New Zealand number, "4903 70123 0093" a Turkish one), or a figure before a
+    # number, whose "4" is a "4".
     af = e164("AF", "4640")  # +93701234640
     assert phones(ocr_result([["سفر", "تماس", af[8:], af[3:8], "00" + af[1:3]]])) == [af]
+    af2 = e164("AF", "4903")
+    assert phones(ocr_result([["سفر", "تماس", af2[8:], af2[3:8], "00" + af2[1:3]]])) == [af2]
+    tr2 = e164("TR", "67")
+    assert phones(ocr_result([["İlan", "439", "0" + tr2[3:]]])) == [tr2]
+    # And only where the number is a route's.
+    assert phones(ocr_result([["Info", "4640-70123-0093"]])) == []
