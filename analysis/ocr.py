@@ -1123,19 +1123,9 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
     the number's own."""
     if len(pieces) < 2:
         return []
-    by_right = sorted(pieces, key=lambda p: -p[2])
     sure: dict[str, list[str]] = {}
     for system in ("arabic_indic", "persian"):
-        groups: list[str] = []
-        for piece in by_right:
-            crop = prepared.crop(piece)
-            read = match_digit_shapes(crop, split=True, system=system)
-            if read is None or " " in read.text or not _sure_blobs(read):
-                break
-            latin = match_digit_shapes(crop, latin=True)
-            if latin is not None and latin.worst <= read.worst:
-                break
-            groups.append(read.text)
+        groups = _sure_groups_from_right(prepared, pieces, system)
         digits = "".join(groups)
         if len(groups) >= 2 and digits.startswith("0") and (
                 _BELOW_MIN_DIGITS < len(digits) <= _BELOW_MAX_DIGITS):
@@ -1149,6 +1139,24 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
     base = 0x06F0 if system == "persian" else 0x0660
     return [{"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
              "box": report, "first_pass": below_text}]
+
+
+def _sure_groups_from_right(prepared: Image.Image, pieces: list[tuple[int, int, int, int]],
+                            system: str) -> list[str]:
+    """The digit groups (ASCII) of a row's pieces read by shape in ``system`` from the row's
+    right, where a right-to-left row starts, while each piece is one group with every digit
+    sure (``_sure_blobs``) that matches the Latin digits worse."""
+    groups: list[str] = []
+    for piece in sorted(pieces, key=lambda p: -p[2]):
+        crop = prepared.crop(piece)
+        read = match_digit_shapes(crop, split=True, system=system)
+        if read is None or " " in read.text or not _sure_blobs(read):
+            break
+        latin = match_digit_shapes(crop, latin=True)
+        if latin is not None and latin.worst <= read.worst:
+            break
+        groups.append(read.text)
+    return groups
 
 
 def _written_grouping(groups: list[str]) -> bool:
@@ -1229,16 +1237,7 @@ def _wrapped_eastern_rest_readings(prepared: Image.Image, scale: float, result: 
         pieces = _row_segments(prepared, scale, boxes[i])
         persian = any("\u06f0" <= ch <= "\u06f9" for w in groups for ch in w.text)
         system = "persian" if persian else "arabic_indic"
-        rest: list[str] = []
-        for piece in sorted(pieces, key=lambda p: -p[2]):
-            crop = prepared.crop(piece)
-            read = match_digit_shapes(crop, split=True, system=system)
-            if read is None or " " in read.text or not _sure_blobs(read):
-                break
-            latin = match_digit_shapes(crop, latin=True)
-            if latin is not None and latin.worst <= read.worst:
-                break
-            rest.append(read.text)
+        rest = _sure_groups_from_right(prepared, pieces, system)
         if not rest or sum(map(len, rest)) > _WRAPPED_REST_MAX_DIGITS:
             continue
         base = 0x06F0 if persian else 0x0660
