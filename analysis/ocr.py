@@ -866,8 +866,7 @@ def _contact_shape_readings(prepared: Image.Image, scale: float, result: OcrResu
             continue
         persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ"
                       for w in lines[i] for ch in w.text)
-        base = 0x06F0 if persian else 0x0660
-        text = " ".join("".join(chr(base + int(d)) for d in g) for g in reversed(groups))
+        text = " ".join(_eastern(g, persian) for g in reversed(groups))
         out.append({"text": text, "box": report, "first_pass": below_text,
                     "distance": round(float(read[1]), 3)})
     return out
@@ -923,7 +922,6 @@ def _contact_line_shape_readings(prepared: Image.Image, scale: float, result: Oc
         line_box = _union(words)
         by_x = sorted(words, key=lambda w: w.box[0])
         persian = any("\u06f0" <= ch <= "\u06f9" or ch in "یکگپچژ" for w in words for ch in w.text)
-        base = 0x06F0 if persian else 0x0660
         for k, word in enumerate(by_x):
             if not (_ARABIC_LETTER.search(word.text) and _contact_word(word.text)):
                 continue
@@ -953,7 +951,7 @@ def _contact_line_shape_readings(prepared: Image.Image, scale: float, result: Oc
                                 if ch.isdigit())
                 if len(digits) < 8 or digits == first:
                     continue
-                text = " ".join("".join(chr(base + int(d)) for d in g) for g in groups)
+                text = " ".join(_eastern(g, persian) for g in groups)
                 out.append({"text": text, "box": _union(run),
                             "first_pass": " ".join(w.text for w in words)})
     return out
@@ -1057,10 +1055,10 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
     Arabic-Indic and to the Persian digits apart; a piece is given as a ``line_readings``
     entry when in one set, or in both alike, it is one group of 8 to 15 digits starting with
     0 with every digit sure (``_sure_blobs``), it matches the Latin digits worse, and the
-    first pass did not read those digits already. A row of short groups is read only where
-    every space between them is wider than any gap inside one (``_short_groups_row``): at
-    10 px a space can be as narrow as the gap around a zero's dot, and groups read right to
-    left after a lost space come out in another order, making another number. Groups parted
+    first pass did not read those digits already. A row of short groups is read only in the
+    grouping a valid number is written in (``_short_groups_row``): at 10 px a space can be as
+    narrow as the gap around a zero's dot, and groups read right to left after a lost space
+    come out in another order, making another number. Groups parted
     by a dash are read ("٠٩١-٢٣٤٥٧٢٥"): a dash is ink the reading sees, not a gap it may
     lose, and the bidirectional algorithm says which order the groups stand in
     (``_dashed_groups``); the piece must still hold 8 to 15 digits in all, starting with 0."""
@@ -1100,8 +1098,7 @@ def _below_contact_shape_readings(prepared: Image.Image, scale: float, result: O
             latin = match_digit_shapes(crop, latin=True)
             if latin is not None and latin.worst <= read.worst:
                 continue
-            base = 0x06F0 if system == "persian" else 0x0660
-            out.append({"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
+            out.append({"text": " ".join(_eastern(g, system == "persian") for g in groups),
                         "box": report, "first_pass": below_text})
         if len(out) == taken:
             out += _short_groups_row(prepared, pieces, report, below_text, persian, first)
@@ -1136,8 +1133,7 @@ def _short_groups_row(prepared: Image.Image, pieces: list[tuple[int, int, int, i
     groups = sure[system]
     if not _written_grouping(groups) or "".join(groups) in first:
         return []
-    base = 0x06F0 if system == "persian" else 0x0660
-    return [{"text": " ".join("".join(chr(base + int(d)) for d in g) for g in groups),
+    return [{"text": " ".join(_eastern(g, system == "persian") for g in groups),
              "box": report, "first_pass": below_text}]
 
 
@@ -1184,6 +1180,15 @@ def _written_grouping(groups: list[str]) -> bool:
         if written == groups:
             return True
     return False
+
+
+_TO_PERSIAN = str.maketrans("0123456789", "".join(chr(0x06F0 + i) for i in range(10)))
+_TO_ARABIC_INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + i) for i in range(10)))
+
+
+def _eastern(digits: str, persian: bool) -> str:
+    """ASCII ``digits`` written in Persian or in Arabic-Indic digits."""
+    return digits.translate(_TO_PERSIAN if persian else _TO_ARABIC_INDIC)
 
 
 def _dashed_groups(text: str, system: str) -> list[str]:
@@ -1240,9 +1245,7 @@ def _wrapped_eastern_rest_readings(prepared: Image.Image, scale: float, result: 
         rest = _sure_groups_from_right(prepared, pieces, system)
         if not rest or sum(map(len, rest)) > _WRAPPED_REST_MAX_DIGITS:
             continue
-        base = 0x06F0 if persian else 0x0660
-        text = " ".join([w.text for w in groups]
-                        + ["".join(chr(base + int(d)) for d in g) for g in rest])
+        text = " ".join([w.text for w in groups] + [_eastern(g, persian) for g in rest])
         bottom = round(max(p[3] for p in pieces) / scale)
         out.append({"text": text, "box": [x0, y0, x1, max(y1, bottom)],
                     "first_pass": " ".join(w.text for w in words)})
@@ -1689,8 +1692,8 @@ def _reread_eastern_digits(prepared: Image.Image, scale: float, result: OcrResul
                                        else round(distance, 3)})
                     continue
                 persian = any("\u06f0" <= ch <= "\u06f9" for ch in w.text)
-                base = 0x06F0 if persian else 0x0660  # keep the digit system Tesseract saw
-                groups = ["".join(chr(base + int(d)) for d in g) for g in read[0].split()]
+                # keep the digit system Tesseract saw
+                groups = [_eastern(g, persian) for g in read[0].split()]
                 text = "".join(groups)
                 if len(groups) > 1:
                     rtl_groups[id(w)] = " ".join(reversed(groups))
